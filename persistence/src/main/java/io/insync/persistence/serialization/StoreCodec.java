@@ -1,0 +1,151 @@
+package io.insync.persistence.serialization;
+
+import com.google.protobuf.ByteString;
+import io.insync.persistence.proto.BookkeepingFlushed;
+import io.insync.persistence.proto.DeliveryRef;
+import io.insync.persistence.proto.DeviceKey;
+import io.insync.persistence.proto.InboundDedup;
+import io.insync.persistence.proto.JournalIndexEntry;
+import io.insync.persistence.proto.MessageReceived;
+import io.insync.persistence.proto.MessageSent;
+import io.insync.persistence.proto.OutboundDedup;
+import io.insync.persistence.proto.StoredContent;
+import io.insync.persistence.proto.StoredItem;
+import io.insync.persistence.proto.UserSnapshot;
+import io.insync.persistence.user.InboxItem;
+import io.insync.persistence.user.MessageContent;
+import io.insync.persistence.user.UserEntity;
+import io.insync.persistence.user.UserState;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/** Conversions between the entity's Java types and their stored protobuf forms. */
+public final class StoreCodec {
+  private StoreCodec() {}
+
+  // ------------------------------------------------------------------ content, bookkeeping
+
+  static StoredContent content(MessageContent c) {
+    StoredContent.Builder b = StoredContent.newBuilder().setText(c.text()).setType(c.type());
+    byte[] data = c.data();
+    if (data.length > 0) b.setData(ByteString.copyFrom(data));
+    return b.build();
+  }
+
+  static MessageContent content(StoredContent c) {
+    return new MessageContent(c.getText(), c.getData().toByteArray(), c.getType());
+  }
+
+  static io.insync.persistence.proto.Bookkeeping bookkeeping(UserEntity.Bookkeeping b) {
+    var out = io.insync.persistence.proto.Bookkeeping.newBuilder();
+    for (UserEntity.DeliveryRef d : b.delivered()) {
+      out.addDelivered(DeliveryRef.newBuilder().setTo(d.to()).setSeq(d.seq()));
+    }
+    new TreeMap<>(b.deviceKeys()).forEach((device, key) ->
+        out.addDeviceKeys(DeviceKey.newBuilder().setDevice(device).setKey(key)));
+    return out.build();
+  }
+
+  static UserEntity.Bookkeeping bookkeeping(io.insync.persistence.proto.Bookkeeping b) {
+    if (b.getDeliveredCount() == 0 && b.getDeviceKeysCount() == 0) return UserEntity.Bookkeeping.EMPTY;
+    List<UserEntity.DeliveryRef> delivered = new ArrayList<>();
+    for (DeliveryRef d : b.getDeliveredList()) delivered.add(new UserEntity.DeliveryRef(d.getTo(), d.getSeq()));
+    Map<String, Long> keys = new LinkedHashMap<>();
+    for (DeviceKey k : b.getDeviceKeysList()) keys.merge(k.getDevice(), k.getKey(), Math::max);
+    return new UserEntity.Bookkeeping(delivered, keys);
+  }
+
+  // ------------------------------------------------------------------ events
+
+  public static MessageSent toProto(UserEntity.MessageSent e) {
+    MessageSent.Builder b = MessageSent.newBuilder()
+        .setSeq(e.seq()).setTo(e.to()).setDevice(e.device()).setClientMsgId(e.clientMsgId())
+        .setContent(content(e.content())).setServerTs(e.serverTs());
+    if (!e.bookkeeping().isEmpty()) b.setBookkeeping(bookkeeping(e.bookkeeping()));
+    return b.build();
+  }
+
+  public static UserEntity.MessageSent fromProto(MessageSent p) {
+    return new UserEntity.MessageSent(p.getSeq(), p.getTo(), p.getDevice(), p.getClientMsgId(),
+        content(p.getContent()), p.getServerTs(), bookkeeping(p.getBookkeeping()));
+  }
+
+  public static MessageReceived toProto(UserEntity.MessageReceived e) {
+    MessageReceived.Builder b = MessageReceived.newBuilder()
+        .setSeq(e.seq()).setFrom(e.from()).setFromDevice(e.fromDevice()).setClientMsgId(e.clientMsgId())
+        .setSenderSeq(e.senderSeq()).setContent(content(e.content())).setServerTs(e.serverTs());
+    if (!e.bookkeeping().isEmpty()) b.setBookkeeping(bookkeeping(e.bookkeeping()));
+    return b.build();
+  }
+
+  public static UserEntity.MessageReceived fromProto(MessageReceived p) {
+    return new UserEntity.MessageReceived(p.getSeq(), p.getFrom(), p.getFromDevice(), p.getClientMsgId(),
+        p.getSenderSeq(), content(p.getContent()), p.getServerTs(), bookkeeping(p.getBookkeeping()));
+  }
+
+  public static BookkeepingFlushed toProto(UserEntity.BookkeepingFlushed e) {
+    return BookkeepingFlushed.newBuilder().setBookkeeping(bookkeeping(e.bookkeeping())).build();
+  }
+
+  public static UserEntity.BookkeepingFlushed fromProto(BookkeepingFlushed p) {
+    return new UserEntity.BookkeepingFlushed(bookkeeping(p.getBookkeeping()));
+  }
+
+  // ------------------------------------------------------------------ snapshot
+
+  static StoredItem item(InboxItem i) {
+    return StoredItem.newBuilder()
+        .setSeq(i.seq()).setFrom(i.from()).setTo(i.to()).setFromDevice(i.fromDevice())
+        .setClientMsgId(i.clientMsgId()).setServerTs(i.serverTs()).setContent(content(i.content()))
+        .setSenderSeq(i.senderSeq()).build();
+  }
+
+  static InboxItem item(StoredItem s) {
+    return new InboxItem(s.getSeq(), s.getFrom(), s.getTo(), s.getFromDevice(), s.getClientMsgId(),
+        s.getServerTs(), content(s.getContent()), s.getSenderSeq());
+  }
+
+  /** An immutable copy of the state, made on the entity's thread. */
+  public static UserSnapshot toSnapshot(UserState state) {
+    UserSnapshot.Builder b = UserSnapshot.newBuilder().setUserId(state.userId()).setLastSeq(state.lastSeq());
+    for (InboxItem i : state.tail()) b.addTail(item(i));
+    state.outbound().forEach((key, rec) -> {
+      int split = key.indexOf('\u0000');
+      b.addOutbound(OutboundDedup.newBuilder()
+          .setDevice(key.substring(0, split)).setClientMsgId(key.substring(split + 1))
+          .setSeq(rec.seq()).setServerTs(rec.serverTs()));
+    });
+    new TreeMap<>(state.inboundHighWater()).forEach((from, seq) ->
+        b.addInbound(InboundDedup.newBuilder().setFrom(from).setSenderSeq(seq)));
+    for (InboxItem i : state.allPending()) b.addPending(item(i));
+    new TreeMap<>(state.deviceKeys()).forEach((device, key) ->
+        b.addDeviceKeys(DeviceKey.newBuilder().setDevice(device).setKey(key)));
+    state.journalIndex().forEach((seq, nr) ->
+        b.addIndex(JournalIndexEntry.newBuilder().setSeq(seq).setSequenceNr(nr)));
+    return b.build();
+  }
+
+  public static UserState fromSnapshot(String userId, UserState.Limits limits, UserSnapshot s) {
+    UserState state = new UserState(userId, limits);
+    List<InboxItem> tail = new ArrayList<>();
+    for (StoredItem i : s.getTailList()) tail.add(item(i));
+    Map<String, UserState.OutboundRecord> outbound = new LinkedHashMap<>();
+    for (OutboundDedup o : s.getOutboundList()) {
+      outbound.put(o.getDevice() + '\u0000' + o.getClientMsgId(),
+          new UserState.OutboundRecord(o.getSeq(), o.getServerTs()));
+    }
+    Map<String, Long> highWater = new LinkedHashMap<>();
+    for (InboundDedup i : s.getInboundList()) highWater.put(i.getFrom(), i.getSenderSeq());
+    List<InboxItem> pending = new ArrayList<>();
+    for (StoredItem i : s.getPendingList()) pending.add(item(i));
+    Map<String, Long> keys = new LinkedHashMap<>();
+    for (DeviceKey k : s.getDeviceKeysList()) keys.put(k.getDevice(), k.getKey());
+    Map<Long, Long> index = new TreeMap<>();
+    for (JournalIndexEntry e : s.getIndexList()) index.put(e.getSeq(), e.getSequenceNr());
+    state.restore(s.getLastSeq(), tail, outbound, highWater, pending, keys, index);
+    return state;
+  }
+}

@@ -1,0 +1,550 @@
+package io.insync.persistence.user;
+
+import io.insync.persistence.ClusterMessage;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
+import org.apache.pekko.persistence.query.javadsl.CurrentEventsByPersistenceIdQuery;
+import org.apache.pekko.persistence.typed.PersistenceId;
+import org.apache.pekko.persistence.typed.RecoveryCompleted;
+import org.apache.pekko.persistence.typed.SnapshotAdapter;
+import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
+import org.apache.pekko.persistence.typed.javadsl.EventHandler;
+import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
+import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
+import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
+import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
+import org.apache.pekko.stream.javadsl.Sink;
+
+/**
+ * One user: owns the user's inbox (a gapless sequence of items), dedups the user's sends,
+ * delivers them at-least-once to their recipients, and pushes "new items" to the user's online
+ * devices. See docs/architecture-notes in ARCHITECTURE.md, "The data path of one message".
+ *
+ * <p>Delivery: a sent message is first an item in the sender's own inbox ({@link MessageSent});
+ * the sender's entity then delivers it to the recipient's entity ({@link Deliver}), which appends
+ * it ({@link MessageReceived}) and confirms. Messages to one recipient go in send order, one
+ * batch in flight at a time, so the recipient dedups with a per-sender high-water mark. The
+ * sender's {@link SendAccepted} is only given once the recipient has confirmed: an ack means
+ * the message is durable in the recipient's inbox.
+ */
+public final class UserEntity
+    extends EventSourcedBehaviorWithEnforcedReplies<UserEntity.Command, UserEntity.Event, UserState> {
+
+  public static final EntityTypeKey<Command> ENTITY_KEY = EntityTypeKey.create(Command.class, "User");
+
+  /** The journal's persistence id of a user: {@code User|<userId>}. */
+  public static PersistenceId persistenceId(String userId) {
+    return PersistenceId.of(ENTITY_KEY.name(), userId);
+  }
+
+  // ===================================================================== protocol
+
+  /** Everything a user entity accepts. */
+  public interface Command extends ClusterMessage {}
+
+  /** A device of this user sends a message. Answered once the recipient has it durably. */
+  public record SendMessage(String device, String clientMsgId, String to, MessageContent content,
+      ActorRef<SendResult> replyTo) implements Command {}
+
+  public sealed interface SendResult extends ClusterMessage permits SendAccepted, SendRejected {}
+
+  /** @param seq the message's seq in the sender's inbox */
+  public record SendAccepted(String clientMsgId, long seq, long serverTs) implements SendResult {}
+
+  /** @param code one of BAD_REQUEST, UNAVAILABLE */
+  public record SendRejected(String clientMsgId, String code, String reason, int retryAfterMs)
+      implements SendResult {}
+
+  /** Entity to entity: append these messages of {@code from}, in order. */
+  public record Deliver(String from, List<Delivery> items, ActorRef<DeliveryReceipt> replyTo)
+      implements Command {}
+
+  public record Delivery(long senderSeq, String fromDevice, String clientMsgId, MessageContent content,
+      long serverTs) implements ClusterMessage {}
+
+  /** Every message of the sender up to {@code upToSenderSeq} is durable in {@code recipient}'s inbox. */
+  public record DeliveryReceipt(String recipient, long upToSenderSeq) implements ClusterMessage {}
+
+  /** Items after {@code afterKey}, at most {@code maxItems} (0: the default page). */
+  public record Sync(String device, long afterKey, int maxItems, ActorRef<SyncResult> replyTo)
+      implements Command {}
+
+  public sealed interface SyncResult extends ClusterMessage permits SyncOk, SyncFailed {}
+
+  public record SyncOk(List<InboxItem> items, long syncKey, boolean hasMore, long latestSeq)
+      implements SyncResult {}
+
+  /** @param code one of BAD_REQUEST, UNAVAILABLE, INTERNAL */
+  public record SyncFailed(String code, String reason) implements SyncResult {}
+
+  /** The device has everything up to {@code key}. No reply. */
+  public record AckKey(String device, long key) implements Command {}
+
+  /**
+   * A device's session is online (sent on auth and on every heartbeat): it will get
+   * {@link NewItems}. A newer session of the same device replaces the older one.
+   */
+  public record Connect(String device, ActorRef<DeviceEvent> session, ActorRef<Connected> replyTo)
+      implements Command {}
+
+  public record Connected(long latestSeq, long deviceKey) implements ClusterMessage {}
+
+  public record Disconnect(String device, ActorRef<DeviceEvent> session) implements Command {}
+
+  /** Pushed to sessions. */
+  public interface DeviceEvent extends ClusterMessage {}
+
+  /** The inbox has items up to {@code latestSeq}; {@code inline} holds the newest ones if small. */
+  public record NewItems(String user, long latestSeq, List<InboxItem> inline) implements DeviceEvent {}
+
+  /** Another session of the same device took over. */
+  public record SessionReplaced(String user, String device) implements DeviceEvent {}
+
+  /** For operators and tests. */
+  public record GetStatus(ActorRef<Status> replyTo) implements Command {}
+
+  public record Status(String user, long lastSeq, int pendingDeliveries, List<String> onlineDevices)
+      implements ClusterMessage {}
+
+  // internal, never leave this actor
+  private record DeliveryConfirmed(String to, long upTo) implements Command {}
+
+  private record DeliveryFailed(String to, String why) implements Command {}
+
+  private record RetryDelivery(String to) implements Command {}
+
+  private enum FlushBookkeeping implements Command { INSTANCE }
+
+  private record SessionGone(String device, ActorRef<DeviceEvent> session) implements Command {}
+
+  // ===================================================================== events
+
+  /** Stored; serialized with protobuf by UserEventSerializer. */
+  public interface Event {}
+
+  public record MessageSent(long seq, String to, String device, String clientMsgId,
+      MessageContent content, long serverTs, Bookkeeping bookkeeping) implements Event {}
+
+  public record MessageReceived(long seq, String from, String fromDevice, String clientMsgId,
+      long senderSeq, MessageContent content, long serverTs, Bookkeeping bookkeeping)
+      implements Event {}
+
+  public record BookkeepingFlushed(Bookkeeping bookkeeping) implements Event {}
+
+  /** Confirmed deliveries and acked device keys, riding on an event. */
+  public record Bookkeeping(List<DeliveryRef> delivered, Map<String, Long> deviceKeys) {
+    public static final Bookkeeping EMPTY = new Bookkeeping(List.of(), Map.of());
+
+    public Bookkeeping {
+      delivered = List.copyOf(delivered);
+      deviceKeys = Map.copyOf(deviceKeys);
+    }
+
+    public boolean isEmpty() {
+      return delivered.isEmpty() && deviceKeys.isEmpty();
+    }
+  }
+
+  public record DeliveryRef(String to, long seq) {}
+
+  // ===================================================================== wiring
+
+  /** What an entity needs from outside. */
+  public record Deps(UserSettings settings, UserRefs refs, CurrentEventsByPersistenceIdQuery readJournal) {}
+
+  public static Behavior<Command> create(String userId, Deps deps) {
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new UserEntity(userId, ctx, timers, deps)));
+  }
+
+  private final String userId;
+  private final ActorContext<Command> ctx;
+  private final TimerScheduler<Command> timers;
+  private final UserSettings settings;
+  private final UserRefs refs;
+  private final CurrentEventsByPersistenceIdQuery readJournal;
+
+  // runtime only: rebuilt by activity after a restart, never persisted
+  private final Map<String, ActorRef<DeviceEvent>> sessions = new HashMap<>();
+  private final Map<Long, List<ActorRef<SendResult>>> waiters = new HashMap<>();
+  private final Set<String> inFlight = new HashSet<>();
+  private final Map<String, Integer> attempts = new HashMap<>();
+  private final List<DeliveryRef> confirmedUnwritten = new ArrayList<>();
+  private final Set<DeliveryRef> confirmedLocal = new HashSet<>();
+  private final Map<String, Long> acksUnwritten = new TreeMap<>();
+
+  private UserEntity(String userId, ActorContext<Command> ctx, TimerScheduler<Command> timers, Deps deps) {
+    super(persistenceId(userId),
+        SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(10), 0.2));
+    this.userId = userId;
+    this.ctx = ctx;
+    this.timers = timers;
+    this.settings = deps.settings();
+    this.refs = deps.refs();
+    this.readJournal = deps.readJournal();
+  }
+
+  @Override
+  public UserState emptyState() {
+    return new UserState(userId, UserState.Limits.of(settings));
+  }
+
+  @Override
+  public RetentionCriteria retentionCriteria() {
+    return RetentionCriteria.snapshotEvery(settings.snapshotEvery(), settings.keepSnapshots());
+  }
+
+  @Override
+  public SnapshotAdapter<UserState> snapshotAdapter() {
+    UserState.Limits limits = UserState.Limits.of(settings);
+    return new SnapshotAdapter<>() {
+      @Override
+      public Object toJournal(UserState state) {
+        return io.insync.persistence.serialization.StoreCodec.toSnapshot(state);
+      }
+
+      @Override
+      public UserState fromJournal(Object from) {
+        if (from instanceof io.insync.persistence.proto.UserSnapshot s) {
+          return io.insync.persistence.serialization.StoreCodec.fromSnapshot(userId, limits, s);
+        }
+        if (from instanceof UserState s) {
+          s.setLimits(limits);
+          return s;
+        }
+        throw new IllegalStateException("unknown snapshot type " + from.getClass());
+      }
+    };
+  }
+
+  @Override
+  public SignalHandler<UserState> signalHandler() {
+    return newSignalHandlerBuilder()
+        .onSignal(RecoveryCompleted.class, (state, signal) -> {
+          for (String to : state.recipientsWithPending()) deliver(state, to);
+        })
+        .build();
+  }
+
+  @Override
+  public EventHandler<UserState, Event> eventHandler() {
+    return newEventHandlerBuilder()
+        .forAnyState()
+        .onEvent(MessageSent.class, (s, e) -> s.apply(e, lastSequenceNumber(ctx)))
+        .onEvent(MessageReceived.class, (s, e) -> s.apply(e, lastSequenceNumber(ctx)))
+        .onEvent(BookkeepingFlushed.class, UserState::apply)
+        .build();
+  }
+
+  @Override
+  public CommandHandlerWithReply<Command, Event, UserState> commandHandler() {
+    return newCommandHandlerWithReplyBuilder()
+        .forAnyState()
+        .onCommand(SendMessage.class, this::onSend)
+        .onCommand(Deliver.class, this::onDeliver)
+        .onCommand(DeliveryConfirmed.class, this::onDeliveryConfirmed)
+        .onCommand(DeliveryFailed.class, this::onDeliveryFailed)
+        .onCommand(RetryDelivery.class, (s, c) -> {
+          deliver(s, c.to());
+          return Effect().noReply();
+        })
+        .onCommand(Sync.class, this::onSync)
+        .onCommand(AckKey.class, this::onAck)
+        .onCommand(Connect.class, this::onConnect)
+        .onCommand(Disconnect.class, (s, c) -> {
+          if (c.session().equals(sessions.get(c.device()))) {
+            sessions.remove(c.device());
+            ctx.unwatch(c.session());
+          }
+          return Effect().noReply();
+        })
+        .onCommand(SessionGone.class, (s, c) -> {
+          sessions.remove(c.device(), c.session());
+          return Effect().noReply();
+        })
+        .onCommand(FlushBookkeeping.class, this::onFlush)
+        .onCommand(GetStatus.class, (s, c) -> Effect().reply(c.replyTo(),
+            new Status(userId, s.lastSeq(), s.pendingCount() - confirmedLocal.size(),
+                List.copyOf(new java.util.TreeSet<>(sessions.keySet())))))
+        .build();
+  }
+
+  // ===================================================================== send
+
+  private ReplyEffect<Event, UserState> onSend(UserState state, SendMessage cmd) {
+    String problem = validate(cmd);
+    if (problem != null) {
+      return Effect().reply(cmd.replyTo(), new SendRejected(cmd.clientMsgId(), "BAD_REQUEST", problem, 0));
+    }
+    var before = state.sentBefore(cmd.device(), cmd.clientMsgId());
+    if (before.isPresent()) {
+      long seq = before.get().seq();
+      String to = recipientOf(state, seq, cmd.to());
+      if (to == null || !stillPending(state, to, seq)) {
+        return Effect().reply(cmd.replyTo(),
+            new SendAccepted(cmd.clientMsgId(), seq, before.get().serverTs()));
+      }
+      // the first attempt reached our inbox but not yet the recipient's: finish it, then ack
+      waiters.computeIfAbsent(seq, k -> new ArrayList<>()).add(cmd.replyTo());
+      deliver(state, to);
+      return Effect().noReply();
+    }
+    long seq = state.lastSeq() + 1;
+    long now = System.currentTimeMillis();
+    MessageSent event = new MessageSent(seq, cmd.to(), cmd.device(), cmd.clientMsgId(), cmd.content(),
+        now, takeBookkeeping());
+    boolean toSelf = cmd.to().equals(userId);
+    if (toSelf) {
+      return Effect().persist(event)
+          .thenRun(s -> notifyDevices(s, 1))
+          .thenReply(cmd.replyTo(), s -> new SendAccepted(cmd.clientMsgId(), seq, now));
+    }
+    return Effect().persist(event)
+        .thenRun(s -> {
+          waiters.computeIfAbsent(seq, k -> new ArrayList<>()).add(cmd.replyTo());
+          notifyDevices(s, 1);
+          deliver(s, cmd.to());
+        })
+        .thenNoReply();
+  }
+
+  private String validate(SendMessage cmd) {
+    if (cmd.clientMsgId() == null || cmd.clientMsgId().isEmpty()) return "client_msg_id is empty";
+    if (cmd.clientMsgId().length() > 128) return "client_msg_id is longer than 128 characters";
+    if (cmd.to() == null || cmd.to().isEmpty()) return "recipient is empty";
+    if (cmd.content() == null) return "content is missing";
+    if (cmd.content().approximateSize() > settings.maxContentBytes()) {
+      return "content is larger than " + settings.maxContentBytes() + " bytes";
+    }
+    return null;
+  }
+
+  /** The recipient of our own item {@code seq}, if we still know it; else the retry's claim. */
+  private static String recipientOf(UserState state, long seq, String claimed) {
+    if (claimed.equals(state.userId())) return null;
+    return claimed;
+  }
+
+  private boolean stillPending(UserState state, String to, long seq) {
+    return state.isPending(to, seq) && !confirmedLocal.contains(new DeliveryRef(to, seq));
+  }
+
+  // ===================================================================== delivery (sender side)
+
+  /** Sends the oldest undelivered batch to {@code to}, unless one is already on its way. */
+  private void deliver(UserState state, String to) {
+    if (inFlight.contains(to)) return;
+    List<Delivery> batch = new ArrayList<>();
+    for (InboxItem i : state.pendingFor(to)) {
+      if (confirmedLocal.contains(new DeliveryRef(to, i.seq()))) continue;
+      batch.add(new Delivery(i.seq(), i.fromDevice(), i.clientMsgId(), i.content(), i.serverTs()));
+      if (batch.size() >= settings.deliveryBatchMax()) break;
+    }
+    if (batch.isEmpty()) return;
+    inFlight.add(to);
+    timers.cancel(retryKey(to));
+    List<Delivery> items = List.copyOf(batch);
+    ctx.ask(DeliveryReceipt.class, refs.user(to), settings.deliveryTimeout(),
+        replyTo -> new Deliver(userId, items, replyTo),
+        (receipt, failure) -> receipt != null
+            ? new DeliveryConfirmed(to, receipt.upToSenderSeq())
+            : new DeliveryFailed(to, String.valueOf(failure)));
+  }
+
+  private static String retryKey(String to) {
+    return "retry-" + to;
+  }
+
+  private ReplyEffect<Event, UserState> onDeliveryConfirmed(UserState state, DeliveryConfirmed c) {
+    inFlight.remove(c.to());
+    attempts.remove(c.to());
+    for (InboxItem i : state.pendingFor(c.to())) {
+      if (i.seq() > c.upTo()) break;
+      DeliveryRef ref = new DeliveryRef(c.to(), i.seq());
+      if (confirmedLocal.add(ref)) confirmedUnwritten.add(ref);
+      List<ActorRef<SendResult>> w = waiters.remove(i.seq());
+      if (w != null) {
+        SendAccepted ack = new SendAccepted(i.clientMsgId(), i.seq(), i.serverTs());
+        w.forEach(r -> r.tell(ack));
+      }
+    }
+    scheduleFlush();
+    deliver(state, c.to());
+    return Effect().noReply();
+  }
+
+  private ReplyEffect<Event, UserState> onDeliveryFailed(UserState state, DeliveryFailed c) {
+    inFlight.remove(c.to());
+    int n = attempts.merge(c.to(), 1, Integer::sum);
+    Duration delay = settings.retryDelay(n);
+    if (n == 1 || n % 10 == 0) {
+      ctx.getLog().warn("delivery from {} to {} failed (attempt {}), retrying in {}: {}",
+          userId, c.to(), n, delay, c.why());
+    }
+    timers.startSingleTimer(retryKey(c.to()), new RetryDelivery(c.to()), delay);
+    return Effect().noReply();
+  }
+
+  // ===================================================================== delivery (recipient side)
+
+  private ReplyEffect<Event, UserState> onDeliver(UserState state, Deliver cmd) {
+    long highWater = state.receivedUpTo(cmd.from());
+    long upTo = highWater;
+    long next = state.lastSeq() + 1;
+    List<Event> events = new ArrayList<>();
+    List<Delivery> items = new ArrayList<>(cmd.items());
+    items.sort(Comparator.comparingLong(Delivery::senderSeq));
+    for (Delivery d : items) {
+      upTo = Math.max(upTo, d.senderSeq());
+      if (d.senderSeq() <= highWater) continue; // a repeat: we have it already
+      highWater = d.senderSeq();
+      events.add(new MessageReceived(next++, cmd.from(), d.fromDevice(), d.clientMsgId(), d.senderSeq(),
+          d.content(), d.serverTs(), events.isEmpty() ? takeBookkeeping() : Bookkeeping.EMPTY));
+    }
+    DeliveryReceipt receipt = new DeliveryReceipt(userId, upTo);
+    if (events.isEmpty()) return Effect().reply(cmd.replyTo(), receipt);
+    int count = events.size();
+    return Effect().persist(events)
+        .thenRun(s -> notifyDevices(s, count))
+        .thenReply(cmd.replyTo(), s -> receipt);
+  }
+
+  // ===================================================================== devices
+
+  private void notifyDevices(UserState state, int newItems) {
+    if (sessions.isEmpty()) return;
+    List<InboxItem> inline = List.of();
+    if (newItems <= settings.notifyInlineMaxItems()) {
+      List<InboxItem> newest = state.newestAfter(state.lastSeq() - newItems, newItems);
+      int bytes = 0;
+      for (InboxItem i : newest) bytes += i.content().approximateSize();
+      if (bytes <= settings.notifyInlineMaxBytes()) inline = newest;
+    }
+    NewItems push = new NewItems(userId, state.lastSeq(), inline);
+    sessions.values().forEach(s -> s.tell(push));
+  }
+
+  private ReplyEffect<Event, UserState> onConnect(UserState state, Connect c) {
+    ActorRef<DeviceEvent> old = sessions.put(c.device(), c.session());
+    if (!c.session().equals(old)) {
+      if (old != null) {
+        ctx.unwatch(old);
+        old.tell(new SessionReplaced(userId, c.device()));
+      }
+      ctx.watchWith(c.session(), new SessionGone(c.device(), c.session()));
+    }
+    return Effect().reply(c.replyTo(), new Connected(state.lastSeq(), deviceKey(state, c.device())));
+  }
+
+  private long deviceKey(UserState state, String device) {
+    return Math.max(state.deviceKey(device), acksUnwritten.getOrDefault(device, 0L));
+  }
+
+  private ReplyEffect<Event, UserState> onAck(UserState state, AckKey c) {
+    long key = Math.min(c.key(), state.lastSeq());
+    if (key > deviceKey(state, c.device())) {
+      acksUnwritten.put(c.device(), key);
+      scheduleFlush();
+    }
+    return Effect().noReply();
+  }
+
+  // ===================================================================== sync
+
+  private ReplyEffect<Event, UserState> onSync(UserState state, Sync c) {
+    int max = c.maxItems() <= 0 ? settings.syncPageMax() : Math.min(c.maxItems(), settings.syncPageMax());
+    long key = c.afterKey();
+    long latest = state.lastSeq();
+    if (key < 0) return Effect().reply(c.replyTo(), new SyncFailed("BAD_REQUEST", "sync key is negative"));
+    if (key > latest) {
+      return Effect().reply(c.replyTo(), new SyncFailed("BAD_REQUEST",
+          "sync key " + key + " is ahead of the inbox (latest " + latest + ")"));
+    }
+    if (state.tailCovers(key)) {
+      List<InboxItem> items = state.tailAfter(key, max);
+      long newKey = items.isEmpty() ? key : items.get(items.size() - 1).seq();
+      return Effect().reply(c.replyTo(), new SyncOk(items, newKey, newKey < latest, latest));
+    }
+    readJournal(state, key, max, latest, c.replyTo());
+    return Effect().noReply();
+  }
+
+  /** Older items come from the journal, read off the actor; the reply goes straight back. */
+  private void readJournal(UserState state, long key, int max, long latest, ActorRef<SyncResult> replyTo) {
+    long fromSeqNr = state.journalSeqNrLowerBound(key + 1);
+    String self = userId;
+    readJournal
+        .currentEventsByPersistenceId(persistenceId(userId).id(), fromSeqNr, Long.MAX_VALUE)
+        .mapConcat(env -> {
+          InboxItem i = itemOf(self, env.event());
+          return i == null || i.seq() <= key ? List.<InboxItem>of() : List.of(i);
+        })
+        .take(max)
+        .runWith(Sink.seq(), ctx.getSystem())
+        .whenComplete((items, err) -> {
+          if (err != null) {
+            replyTo.tell(new SyncFailed("UNAVAILABLE", "journal read failed: " + err.getMessage()));
+            return;
+          }
+          for (int i = 0; i < items.size(); i++) {
+            if (items.get(i).seq() != key + 1 + i) {
+              replyTo.tell(new SyncFailed("INTERNAL",
+                  "journal of " + self + " has a gap before seq " + items.get(i).seq()));
+              return;
+            }
+          }
+          long newKey = items.isEmpty() ? key : items.get(items.size() - 1).seq();
+          replyTo.tell(new SyncOk(List.copyOf(items), newKey, newKey < latest, Math.max(latest, newKey)));
+        });
+  }
+
+  /** The inbox item an event created, or null. */
+  public static InboxItem itemOf(String userId, Object event) {
+    if (event instanceof MessageSent e) {
+      return new InboxItem(e.seq(), userId, e.to(), e.device(), e.clientMsgId(), e.serverTs(), e.content(), 0);
+    }
+    if (event instanceof MessageReceived e) {
+      return new InboxItem(e.seq(), e.from(), userId, e.fromDevice(), e.clientMsgId(), e.serverTs(),
+          e.content(), e.senderSeq());
+    }
+    return null;
+  }
+
+  // ===================================================================== bookkeeping
+
+  private Bookkeeping takeBookkeeping() {
+    if (confirmedUnwritten.isEmpty() && acksUnwritten.isEmpty()) return Bookkeeping.EMPTY;
+    Bookkeeping b = new Bookkeeping(confirmedUnwritten, acksUnwritten);
+    confirmedUnwritten.clear();
+    confirmedLocal.clear();
+    acksUnwritten.clear();
+    timers.cancel(FlushBookkeeping.INSTANCE);
+    return b;
+  }
+
+  private void scheduleFlush() {
+    if (confirmedUnwritten.isEmpty() && acksUnwritten.isEmpty()) return;
+    if (!timers.isTimerActive(FlushBookkeeping.INSTANCE)) {
+      timers.startSingleTimer(FlushBookkeeping.INSTANCE, FlushBookkeeping.INSTANCE, settings.bookkeepingFlush());
+    }
+  }
+
+  private ReplyEffect<Event, UserState> onFlush(UserState state, FlushBookkeeping c) {
+    Bookkeeping b = takeBookkeeping();
+    if (b.isEmpty()) return Effect().noReply();
+    return Effect().persist(new BookkeepingFlushed(b)).thenNoReply();
+  }
+}

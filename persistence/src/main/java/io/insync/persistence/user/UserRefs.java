@@ -1,0 +1,12 @@
+package io.insync.persistence.user;
+
+import org.apache.pekko.actor.typed.RecipientRef;
+
+/**
+ * How a user entity reaches other users' entities. The cluster module implements it with
+ * sharding (and, later, home-IDC routing); unit tests with probes.
+ */
+@FunctionalInterface
+public interface UserRefs {
+  RecipientRef<UserEntity.Command> user(String userId);
+}

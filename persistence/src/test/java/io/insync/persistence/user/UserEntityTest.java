@@ -1,0 +1,297 @@
+package io.insync.persistence.user;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.ConfigFactory;
+import io.insync.persistence.user.UserEntity.AckKey;
+import io.insync.persistence.user.UserEntity.Command;
+import io.insync.persistence.user.UserEntity.Connect;
+import io.insync.persistence.user.UserEntity.Connected;
+import io.insync.persistence.user.UserEntity.Deliver;
+import io.insync.persistence.user.UserEntity.Delivery;
+import io.insync.persistence.user.UserEntity.DeliveryReceipt;
+import io.insync.persistence.user.UserEntity.DeviceEvent;
+import io.insync.persistence.user.UserEntity.MessageReceived;
+import io.insync.persistence.user.UserEntity.MessageSent;
+import io.insync.persistence.user.UserEntity.NewItems;
+import io.insync.persistence.user.UserEntity.SendAccepted;
+import io.insync.persistence.user.UserEntity.SendMessage;
+import io.insync.persistence.user.UserEntity.SendRejected;
+import io.insync.persistence.user.UserEntity.SendResult;
+import io.insync.persistence.user.UserEntity.Sync;
+import io.insync.persistence.user.UserEntity.SyncFailed;
+import io.insync.persistence.user.UserEntity.SyncOk;
+import io.insync.persistence.user.UserEntity.SyncResult;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.persistence.query.PersistenceQuery;
+import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
+import org.apache.pekko.persistence.testkit.query.javadsl.PersistenceTestKitReadJournal;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class UserEntityTest {
+
+  static final ActorTestKit kit = ActorTestKit.create(
+      EventSourcedBehaviorTestKit.config()
+          .withFallback(ConfigFactory.parseString("""
+              insync.user.tail-size = 5
+              insync.user.journal-index-every = 4
+              insync.user.delivery-timeout = 300ms
+              insync.user.retry-min = 50ms
+              insync.user.retry-max = 200ms
+              insync.user.bookkeeping-flush = 100ms
+              insync.user.sync-page-max = 50
+              """))
+          .withFallback(ConfigFactory.load()));
+
+  /** Other users' entities are probes here. */
+  final Map<String, TestProbe<Command>> others = new ConcurrentHashMap<>();
+  EventSourcedBehaviorTestKit<Command, UserEntity.Event, UserState> alice;
+  String aliceId;
+
+  @AfterAll
+  static void shutdown() {
+    kit.shutdownTestKit();
+  }
+
+  @BeforeEach
+  void setUp() {
+    aliceId = "alice-" + UUID.randomUUID();
+    alice = entity(aliceId);
+  }
+
+  EventSourcedBehaviorTestKit<Command, UserEntity.Event, UserState> entity(String id) {
+    UserRefs refs = user -> others.computeIfAbsent(user, u -> kit.createTestProbe(Command.class)).getRef();
+    var readJournal = PersistenceQuery.get(kit.system())
+        .getReadJournalFor(PersistenceTestKitReadJournal.class, PersistenceTestKitReadJournal.Identifier());
+    var deps = new UserEntity.Deps(UserSettings.fromConfig(kit.system().settings().config()), refs, readJournal);
+    return EventSourcedBehaviorTestKit.create(kit.system(), UserEntity.create(id, deps),
+        EventSourcedBehaviorTestKit.enabledSerializationSettings().withVerifyCommands(false));
+  }
+
+  TestProbe<Command> other(String user) {
+    return others.computeIfAbsent(user, u -> kit.createTestProbe(Command.class));
+  }
+
+  static MessageContent text(String t) {
+    return MessageContent.text(t);
+  }
+
+  @Test
+  void sendToSelfTakesNextSeqAndIsAckedAtOnce() {
+    var reply = kit.createTestProbe(SendResult.class);
+    var r1 = alice.runCommand(new SendMessage("d1", "m1", aliceId, text("note"), reply.getRef()));
+    MessageSent e = (MessageSent) r1.event();
+    assertEquals(1, e.seq());
+    assertEquals(new SendAccepted("m1", 1, e.serverTs()), reply.receiveMessage());
+    alice.runCommand(new SendMessage("d1", "m2", aliceId, text("note 2"), reply.getRef()));
+    assertEquals(2, ((SendAccepted) reply.receiveMessage()).seq());
+    assertEquals(2, alice.getState().lastSeq());
+  }
+
+  @Test
+  void sendIsAckedOnlyAfterTheRecipientConfirms() {
+    var reply = kit.createTestProbe(SendResult.class);
+    var r = alice.runCommand(new SendMessage("d1", "m1", "bob", text("hi"), reply.getRef()));
+    assertEquals(1, ((MessageSent) r.event()).seq());
+    Deliver d = (Deliver) other("bob").receiveMessage();
+    assertEquals(aliceId, d.from());
+    assertEquals(1, d.items().size());
+    assertEquals("m1", d.items().get(0).clientMsgId());
+    reply.expectNoMessage(Duration.ofMillis(100));
+    d.replyTo().tell(new DeliveryReceipt("bob", 1));
+    SendAccepted ack = (SendAccepted) reply.receiveMessage();
+    assertEquals(1, ack.seq());
+    assertEquals("m1", ack.clientMsgId());
+  }
+
+  @Test
+  void retriedClientMsgIdWritesNothingAndReturnsTheSameAck() {
+    var reply = kit.createTestProbe(SendResult.class);
+    alice.runCommand(new SendMessage("d1", "m1", "bob", text("hi"), reply.getRef()));
+    Deliver d = (Deliver) other("bob").receiveMessage();
+    d.replyTo().tell(new DeliveryReceipt("bob", 1));
+    SendAccepted first = (SendAccepted) reply.receiveMessage();
+
+    var again = alice.runCommand(new SendMessage("d1", "m1", "bob", text("hi"), reply.getRef()));
+    assertTrue(again.events().isEmpty(), "a retry must write nothing");
+    assertEquals(first, reply.receiveMessage());
+    other("bob").expectNoMessage(Duration.ofMillis(100));
+    // the same id from another device is another message
+    var other = alice.runCommand(new SendMessage("d2", "m1", "bob", text("hi"), reply.getRef()));
+    assertEquals(2, ((MessageSent) other.event()).seq());
+  }
+
+  @Test
+  void retryOfAHalfDoneSendFinishesTheDeliveryBeforeAcking() {
+    var reply = kit.createTestProbe(SendResult.class);
+    alice.runCommand(new SendMessage("d1", "m1", "bob", text("hi"), reply.getRef()));
+    other("bob").receiveMessage(); // first attempt lost: no receipt
+    // the entity restarts (its node died); the client retries
+    alice.restart();
+    Deliver redelivered = (Deliver) other("bob").receiveMessage(); // resumed after recovery
+    var retry = alice.runCommand(new SendMessage("d1", "m1", "bob", text("hi"), reply.getRef()));
+    assertTrue(retry.events().isEmpty());
+    reply.expectNoMessage(Duration.ofMillis(100)); // not acked while bob has not confirmed
+    redelivered.replyTo().tell(new DeliveryReceipt("bob", 1));
+    assertEquals(1, ((SendAccepted) reply.receiveMessage()).seq());
+  }
+
+  @Test
+  void deliveryIsRetriedUntilConfirmedInOrder() {
+    var reply = kit.createTestProbe(SendResult.class);
+    alice.runCommand(new SendMessage("d1", "m1", "bob", text("1"), reply.getRef()));
+    alice.runCommand(new SendMessage("d1", "m2", "bob", text("2"), reply.getRef()));
+    Deliver first = (Deliver) other("bob").receiveMessage();
+    assertEquals(List.of(1L), first.items().stream().map(Delivery::senderSeq).toList());
+    // no receipt: after the timeout the pending batch (now both, in order) is sent again
+    Deliver second = (Deliver) other("bob").receiveMessage(Duration.ofSeconds(3));
+    assertEquals(List.of(1L, 2L), second.items().stream().map(Delivery::senderSeq).toList());
+    second.replyTo().tell(new DeliveryReceipt("bob", 2));
+    assertEquals(1, ((SendAccepted) reply.receiveMessage()).seq());
+    assertEquals(2, ((SendAccepted) reply.receiveMessage()).seq());
+  }
+
+  @Test
+  void sendsAreRejectedWithAReason() {
+    var reply = kit.createTestProbe(SendResult.class);
+    var r = alice.runCommand(new SendMessage("d1", "", "bob", text("x"), reply.getRef()));
+    assertTrue(r.events().isEmpty());
+    SendRejected rej = (SendRejected) reply.receiveMessage();
+    assertEquals("BAD_REQUEST", rej.code());
+    alice.runCommand(new SendMessage("d1", "big", "bob", text("x".repeat(40_000)), reply.getRef()));
+    assertTrue(((SendRejected) reply.receiveMessage()).reason().contains("larger"));
+  }
+
+  @Test
+  void receivedMessagesTakeGaplessSeqsAndRepeatsAreDropped() {
+    var receipt = kit.createTestProbe(DeliveryReceipt.class);
+    var self = kit.createTestProbe(SendResult.class);
+    alice.runCommand(new SendMessage("d1", "own", aliceId, text("mine"), self.getRef())); // seq 1
+    List<Delivery> batch = List.of(
+        new Delivery(7, "b1", "x7", text("seven"), 100),
+        new Delivery(8, "b1", "x8", text("eight"), 101));
+    var r = alice.runCommand(new Deliver("bob", batch, receipt.getRef()));
+    assertEquals(2, r.events().size());
+    assertEquals(2, ((MessageReceived) r.events().get(0)).seq());
+    assertEquals(3, ((MessageReceived) r.events().get(1)).seq());
+    assertEquals(new DeliveryReceipt(aliceId, 8), receipt.receiveMessage());
+
+    // the same batch again (the receipt was lost) plus one new message
+    List<Delivery> again = List.of(batch.get(0), batch.get(1), new Delivery(9, "b1", "x9", text("nine"), 102));
+    var r2 = alice.runCommand(new Deliver("bob", again, receipt.getRef()));
+    assertEquals(1, r2.events().size());
+    MessageReceived nine = (MessageReceived) r2.event();
+    assertEquals(4, nine.seq());
+    assertEquals(9, nine.senderSeq());
+    assertEquals(new DeliveryReceipt(aliceId, 9), receipt.receiveMessage());
+
+    var r3 = alice.runCommand(new Deliver("bob", List.of(batch.get(0)), receipt.getRef()));
+    assertTrue(r3.events().isEmpty());
+    assertEquals(new DeliveryReceipt(aliceId, 9), receipt.receiveMessage());
+  }
+
+  @Test
+  void stateSurvivesRestartFromEventsAndSnapshots() {
+    var self = kit.createTestProbe(SendResult.class);
+    var receipt = kit.createTestProbe(DeliveryReceipt.class);
+    for (int i = 1; i <= 12; i++) {
+      alice.runCommand(new SendMessage("d1", "m" + i, aliceId, text("n" + i), self.getRef()));
+      self.receiveMessage();
+    }
+    alice.runCommand(new Deliver("bob", List.of(new Delivery(3, "b", "x", text("from bob"), 5)), receipt.getRef()));
+    receipt.receiveMessage();
+    alice.restart();
+    assertEquals(13, alice.getState().lastSeq());
+    // dedup survives
+    var r = alice.runCommand(new SendMessage("d1", "m5", aliceId, text("n5"), self.getRef()));
+    assertTrue(r.events().isEmpty());
+    assertEquals(5, ((SendAccepted) self.receiveMessage()).seq());
+    var r2 = alice.runCommand(new Deliver("bob", List.of(new Delivery(3, "b", "x", text("from bob"), 5)), receipt.getRef()));
+    assertTrue(r2.events().isEmpty());
+  }
+
+  @Test
+  void syncServesTheTailFromMemoryAndOlderItemsFromTheJournal() {
+    var self = kit.createTestProbe(SendResult.class);
+    for (int i = 1; i <= 20; i++) {
+      alice.runCommand(new SendMessage("d1", "m" + i, aliceId, text("n" + i), self.getRef()));
+    }
+    var result = kit.createTestProbe(SyncResult.class);
+    // tail-size is 5: key 17 is answered from memory
+    alice.runCommand(new Sync("d1", 17, 0, result.getRef()));
+    SyncOk recent = (SyncOk) result.receiveMessage();
+    assertEquals(List.of(18L, 19L, 20L), recent.items().stream().map(InboxItem::seq).toList());
+    assertEquals(20, recent.syncKey());
+    assertTrue(!recent.hasMore());
+
+    // key 0 reads the journal, in pages
+    alice.runCommand(new Sync("d1", 0, 8, result.getRef()));
+    SyncOk page1 = (SyncOk) result.receiveMessage(Duration.ofSeconds(5));
+    assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L), page1.items().stream().map(InboxItem::seq).toList());
+    assertEquals("n1", page1.items().get(0).content().text());
+    assertTrue(page1.hasMore());
+    alice.runCommand(new Sync("d1", 9, 8, result.getRef()));
+    SyncOk page2 = (SyncOk) result.receiveMessage(Duration.ofSeconds(5));
+    assertEquals(10, page2.items().get(0).seq());
+    assertEquals(17, page2.syncKey());
+
+    // and after a restart (recovered from snapshot + events), the same holds
+    alice.restart();
+    alice.runCommand(new Sync("d1", 10, 3, result.getRef()));
+    SyncOk afterRestart = (SyncOk) result.receiveMessage(Duration.ofSeconds(5));
+    assertEquals(List.of(11L, 12L, 13L), afterRestart.items().stream().map(InboxItem::seq).toList());
+  }
+
+  @Test
+  void syncFromAKeyAheadOfTheInboxIsAnError() {
+    var result = kit.createTestProbe(SyncResult.class);
+    alice.runCommand(new Sync("d1", 5, 0, result.getRef()));
+    SyncFailed f = (SyncFailed) result.receiveMessage();
+    assertEquals("BAD_REQUEST", f.code());
+    assertTrue(f.reason().contains("ahead"));
+  }
+
+  @Test
+  void onlineDevicesAreNotifiedWithSmallItemsInline() {
+    var session = kit.createTestProbe(DeviceEvent.class);
+    var connected = kit.createTestProbe(Connected.class);
+    alice.runCommand(new Connect("phone", session.getRef(), connected.getRef()));
+    assertEquals(new Connected(0, 0), connected.receiveMessage());
+    var receipt = kit.createTestProbe(DeliveryReceipt.class);
+    alice.runCommand(new Deliver("bob", List.of(new Delivery(1, "b", "x", text("hey"), 5)), receipt.getRef()));
+    NewItems n = (NewItems) session.receiveMessage();
+    assertEquals(1, n.latestSeq());
+    assertEquals(1, n.inline().size());
+    assertEquals("hey", n.inline().get(0).content().text());
+  }
+
+  @Test
+  void deviceAcksAreRememberedAndWrittenLazily() {
+    var self = kit.createTestProbe(SendResult.class);
+    for (int i = 1; i <= 3; i++) alice.runCommand(new SendMessage("d1", "m" + i, aliceId, text("x"), self.getRef()));
+    var r = alice.runCommand(new AckKey("phone", 2));
+    assertTrue(r.events().isEmpty(), "an ack is not written on its own at once");
+    var session = kit.createTestProbe(DeviceEvent.class);
+    var connected = kit.createTestProbe(Connected.class);
+    alice.runCommand(new Connect("phone", session.getRef(), connected.getRef()));
+    assertEquals(new Connected(3, 2), connected.receiveMessage());
+    // after the flush delay it is written, and survives a restart
+    long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+    while (alice.getState().deviceKey("phone") != 2 && System.nanoTime() < deadline) {
+      kit.createTestProbe().expectNoMessage(Duration.ofMillis(50));
+    }
+    assertEquals(2, alice.getState().deviceKey("phone"));
+    alice.restart();
+    assertEquals(2, alice.getState().deviceKey("phone"));
+  }
+}
