@@ -1,0 +1,30 @@
+package io.insync.cluster;
+
+import io.insync.persistence.user.UserEntity;
+import io.insync.persistence.user.UserRefs;
+import io.insync.persistence.user.UserSettings;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
+import org.apache.pekko.persistence.query.PersistenceQuery;
+import org.apache.pekko.persistence.query.javadsl.CurrentEventsByPersistenceIdQuery;
+
+/**
+ * Starts sharding of user entities on this node and hands out {@link UserRefs} that reach any
+ * user's entity wherever it lives. Later, home-IDC routing plugs in here.
+ */
+public final class UserSharding {
+  private UserSharding() {}
+
+  /** Idempotent per system, as {@link ClusterSharding#init} is. */
+  public static UserRefs init(ActorSystem<?> system) {
+    ClusterSharding sharding = ClusterSharding.get(system);
+    UserRefs refs = userId -> sharding.entityRefFor(UserEntity.ENTITY_KEY, userId);
+    String readJournalId = system.settings().config().getString("insync.read-journal-plugin");
+    CurrentEventsByPersistenceIdQuery readJournal = PersistenceQuery.get(system)
+        .getReadJournalFor(CurrentEventsByPersistenceIdQuery.class, readJournalId);
+    UserEntity.Deps deps = new UserEntity.Deps(UserSettings.fromConfig(system.settings().config()), refs, readJournal);
+    sharding.init(Entity.of(UserEntity.ENTITY_KEY, ctx -> UserEntity.create(ctx.getEntityId(), deps)));
+    return refs;
+  }
+}

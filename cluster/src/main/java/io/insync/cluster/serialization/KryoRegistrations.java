@@ -1,0 +1,91 @@
+package io.insync.cluster.serialization;
+
+import com.esotericsoftware.kryo.Kryo;
+import com.esotericsoftware.kryo.Serializer;
+import com.esotericsoftware.kryo.io.Input;
+import com.esotericsoftware.kryo.io.Output;
+import io.insync.persistence.user.InboxItem;
+import io.insync.persistence.user.MessageContent;
+import io.insync.persistence.user.UserEntity;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorRefResolver;
+
+/**
+ * The one list of classes that cross nodes, each with a fixed id. Rules: ids are never reused or
+ * changed; a new class takes the next free id; a removed class leaves a gap. During a rolling
+ * update old and new nodes must agree on every id they exchange.
+ */
+public final class KryoRegistrations {
+  private KryoRegistrations() {}
+
+  static Kryo newKryo(ActorRefResolver resolver) {
+    Kryo kryo = new Kryo();
+    kryo.setRegistrationRequired(true);
+    kryo.setReferences(false);
+    register(kryo, resolver);
+    return kryo;
+  }
+
+  static void register(Kryo k, ActorRefResolver resolver) {
+    // JDK types (ids 100-149)
+    k.register(ArrayList.class, 100);
+    k.register(List.of().getClass(), 101);          // ImmutableCollections.ListN
+    k.register(List.of(1).getClass(), 102);         // ImmutableCollections.List12
+    k.register(byte[].class, 103);
+    // typed ActorRefs travel as their serialization format (ids 150-199)
+    k.register(actorRefAdapterClass(), new ActorRefSerializer(resolver), 150);
+
+    // content (ids 200-299)
+    k.register(MessageContent.class, 200);
+    k.register(InboxItem.class, 201);
+
+    // user entity protocol (ids 300-399)
+    k.register(UserEntity.SendMessage.class, 300);
+    k.register(UserEntity.SendAccepted.class, 301);
+    k.register(UserEntity.SendRejected.class, 302);
+    k.register(UserEntity.Deliver.class, 303);
+    k.register(UserEntity.Delivery.class, 304);
+    k.register(UserEntity.DeliveryReceipt.class, 305);
+    k.register(UserEntity.Sync.class, 306);
+    k.register(UserEntity.SyncOk.class, 307);
+    k.register(UserEntity.SyncFailed.class, 308);
+    k.register(UserEntity.AckKey.class, 309);
+    k.register(UserEntity.Connect.class, 310);
+    k.register(UserEntity.Connected.class, 311);
+    k.register(UserEntity.Disconnect.class, 312);
+    k.register(UserEntity.NewItems.class, 313);
+    k.register(UserEntity.SessionReplaced.class, 314);
+    k.register(UserEntity.GetStatus.class, 315);
+    k.register(UserEntity.Status.class, 316);
+  }
+
+  private static Class<?> actorRefAdapterClass() {
+    try {
+      return Class.forName("org.apache.pekko.actor.typed.internal.adapter.ActorRefAdapter");
+    } catch (ClassNotFoundException e) {
+      throw new IllegalStateException("Pekko's typed ActorRef adapter class moved", e);
+    }
+  }
+
+  /** Writes a typed ActorRef as its path with uid, resolved again on the receiving node. */
+  static final class ActorRefSerializer extends Serializer<ActorRef<?>> {
+    private final ActorRefResolver resolver;
+
+    ActorRefSerializer(ActorRefResolver resolver) {
+      this.resolver = resolver;
+      setImmutable(true);
+    }
+
+    @Override
+    public void write(Kryo kryo, Output output, ActorRef<?> ref) {
+      output.writeString(resolver.toSerializationFormat(ref));
+    }
+
+    @Override
+    public ActorRef<?> read(Kryo kryo, Input input, Class<? extends ActorRef<?>> type) {
+      return resolver.resolveActorRef(input.readString());
+    }
+  }
+}

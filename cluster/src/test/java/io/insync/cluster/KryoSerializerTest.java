@@ -1,0 +1,88 @@
+package io.insync.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import com.typesafe.config.ConfigFactory;
+import io.insync.cluster.serialization.KryoSerializer;
+import io.insync.persistence.user.InboxItem;
+import io.insync.persistence.user.MessageContent;
+import io.insync.persistence.user.UserEntity;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
+import org.apache.pekko.serialization.Serialization;
+import org.apache.pekko.serialization.SerializationExtension;
+import org.apache.pekko.serialization.Serializers;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+/** Every message that crosses nodes survives Kryo unchanged, under our serializer. */
+class KryoSerializerTest {
+
+  static final ActorTestKit kit = ActorTestKit.create(ConfigFactory.parseString("""
+      pekko.remote.artery.canonical.hostname = 127.0.0.1
+      pekko.remote.artery.canonical.port = 0
+      """).withFallback(ConfigFactory.load()));
+
+  @AfterAll
+  static void down() {
+    kit.shutdownTestKit();
+  }
+
+  Object roundTrip(Object o) {
+    Serialization ser = SerializationExtension.get(Adapter.toClassic(kit.system()));
+    var serializer = ser.findSerializerFor(o);
+    assertEquals(KryoSerializer.IDENTIFIER, serializer.identifier(), "bound to Kryo: " + o.getClass());
+    byte[] bytes = serializer.toBinary(o);
+    return ser.deserialize(bytes, serializer.identifier(), Serializers.manifestFor(serializer, o)).get();
+  }
+
+  @Test
+  void everyClusterMessageRoundTrips() {
+    TestProbe<Object> probe = kit.createTestProbe();
+    MessageContent content = new MessageContent("héllo ✓", new byte[] {1, 2, 3}, "image");
+    InboxItem item = new InboxItem(5, "alice", "bob", "phone", "m-1", 1_700_000_000_000L, content, 9);
+    List<Object> messages = List.of(
+        new UserEntity.SendMessage("phone", "m-1", "bob", content, probe.getRef().narrow()),
+        new UserEntity.SendAccepted("m-1", 5, 123),
+        new UserEntity.SendRejected("m-1", "BAD_REQUEST", "nope", 250),
+        new UserEntity.Deliver("alice", List.of(new UserEntity.Delivery(5, "phone", "m-1", content, 123)),
+            probe.getRef().narrow()),
+        new UserEntity.DeliveryReceipt("bob", 5),
+        new UserEntity.Sync("phone", 4, 100, probe.getRef().narrow()),
+        new UserEntity.SyncOk(List.of(item, item), 5, false, 5),
+        new UserEntity.SyncOk(new ArrayList<>(List.of(item)), 5, true, 9),
+        new UserEntity.SyncOk(List.of(), 0, false, 0),
+        new UserEntity.SyncFailed("BAD_REQUEST", "ahead"),
+        new UserEntity.AckKey("phone", 5),
+        new UserEntity.Connect("phone", probe.getRef().narrow(), probe.getRef().narrow()),
+        new UserEntity.Connected(5, 4),
+        new UserEntity.Disconnect("phone", probe.getRef().narrow()),
+        new UserEntity.NewItems("bob", 5, List.of(item)),
+        new UserEntity.SessionReplaced("bob", "phone"),
+        new UserEntity.GetStatus(probe.getRef().narrow()),
+        new UserEntity.Status("bob", 5, 0, List.of("phone")));
+    for (Object m : messages) {
+      assertEquals(m, roundTrip(m), "round trip of " + m.getClass().getSimpleName());
+    }
+  }
+
+  @Test
+  void payloadBytesSurvive() {
+    byte[] data = new byte[70_000];
+    for (int i = 0; i < data.length; i++) data[i] = (byte) (i * 31);
+    var back = (UserEntity.NewItems) roundTrip(new UserEntity.NewItems("u", 1, List.of(
+        new InboxItem(1, "a", "u", "d", "c", 1, new MessageContent("", data, "bin"), 0))));
+    assertArrayEquals(data, back.inline().get(0).content().data());
+  }
+
+  @Test
+  void unregisteredClassesAreRefused() {
+    KryoSerializer s = new KryoSerializer((org.apache.pekko.actor.ExtendedActorSystem) Adapter.toClassic(kit.system()));
+    assertThrows(IllegalArgumentException.class, () -> s.toBinary(new java.util.HashMap<String, String>()));
+  }
+}
