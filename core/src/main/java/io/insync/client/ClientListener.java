@@ -1,0 +1,40 @@
+package io.insync.client;
+
+import io.insync.protocol.AuthOk;
+import io.insync.protocol.Error;
+import io.insync.protocol.Item;
+import io.insync.protocol.Notify;
+import java.util.List;
+
+/**
+ * Callbacks from an {@link InsyncClient}. All methods run on the client's event loop thread:
+ * they must return quickly and never block (hand long work to another executor). An exception
+ * thrown by a callback is logged and otherwise ignored.
+ */
+public interface ClientListener {
+  /** A listener that ignores everything. */
+  ClientListener NOOP = new ClientListener() {};
+
+  /** The connection is authenticated; {@code authOk} is the server's answer. */
+  default void onConnected(AuthOk authOk) {}
+
+  /**
+   * An authenticated connection ended. {@code cause} says why; it is null when {@link
+   * InsyncClient#close()} ended it. Unless the client was closed or authentication failed,
+   * the client reconnects by itself.
+   */
+  default void onDisconnected(Throwable cause) {}
+
+  /** The server announced new items (called before any automatic sync it triggers). */
+  default void onNotify(Notify notify) {}
+
+  /**
+   * New inbox items from the automatic sync, in seq order. Within one client's life an item
+   * (seq) is handed over at most once; after this returns the client stores the new sync key
+   * and acks it to the server.
+   */
+  default void onItems(List<Item> items) {}
+
+  /** Every {@code Error} frame the server sends, whether or not it answers a request. */
+  default void onError(Error error) {}
+}

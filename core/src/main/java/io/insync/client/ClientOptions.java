@@ -1,0 +1,270 @@
+package io.insync.client;
+
+import io.insync.core.codec.FrameCodec;
+import io.netty.channel.EventLoopGroup;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Supplier;
+
+/**
+ * Settings of an {@link InsyncClient}; immutable, built with {@link #builder()}. Only the
+ * addresses and the token supplier are required.
+ */
+public final class ClientOptions {
+  private final List<InetSocketAddress> addresses;
+  private final Supplier<String> tokenSupplier;
+  private final SyncKeyStore syncKeyStore;
+  private final ClientListener listener;
+  private final boolean autoSync;
+  private final int syncPageSize;
+  private final Duration requestTimeout;
+  private final Duration sendRetryTimeout;
+  private final Duration backoffMin;
+  private final Duration backoffMax;
+  private final int maxFrameBytes;
+  private final EventLoopGroup eventLoopGroup;
+  private final Duration heartbeatInterval;
+  private final String clientVersion;
+
+  private ClientOptions(Builder b) {
+    if (b.addresses.isEmpty()) {
+      throw new IllegalArgumentException("at least one address is required");
+    }
+    this.addresses = List.copyOf(b.addresses);
+    this.tokenSupplier = Objects.requireNonNull(b.tokenSupplier, "tokenSupplier is required");
+    this.syncKeyStore = b.syncKeyStore != null ? b.syncKeyStore : new InMemorySyncKeyStore();
+    this.listener = b.listener;
+    this.autoSync = b.autoSync;
+    this.syncPageSize = b.syncPageSize;
+    this.requestTimeout = positive(b.requestTimeout, "requestTimeout");
+    this.sendRetryTimeout = positive(b.sendRetryTimeout, "sendRetryTimeout");
+    this.backoffMin = positive(b.backoffMin, "backoffMin");
+    this.backoffMax = positive(b.backoffMax, "backoffMax");
+    if (backoffMax.compareTo(backoffMin) < 0) {
+      throw new IllegalArgumentException("backoffMax is smaller than backoffMin");
+    }
+    this.maxFrameBytes = b.maxFrameBytes;
+    this.eventLoopGroup = b.eventLoopGroup;
+    this.heartbeatInterval = b.heartbeatInterval == null ? null : positive(b.heartbeatInterval, "heartbeatInterval");
+    this.clientVersion = b.clientVersion;
+  }
+
+  /** A new builder with the defaults. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Gateway addresses, tried in turn starting at a random one. */
+  public List<InetSocketAddress> addresses() {
+    return addresses;
+  }
+
+  /** Called for a token before every authentication (on the event loop: must not block). */
+  public Supplier<String> tokenSupplier() {
+    return tokenSupplier;
+  }
+
+  /** Where the sync key is kept (default: in memory, starting at 0). */
+  public SyncKeyStore syncKeyStore() {
+    return syncKeyStore;
+  }
+
+  /** The callbacks (default: none). */
+  public ClientListener listener() {
+    return listener;
+  }
+
+  /** Whether the client syncs by itself after AuthOk and on Notify (default true). */
+  public boolean autoSync() {
+    return autoSync;
+  }
+
+  /** {@code max_items} of the automatic sync's pages; 0 (default) lets the server choose. */
+  public int syncPageSize() {
+    return syncPageSize;
+  }
+
+  /** How long one request waits for its reply (default 10 s); also the connect timeout. */
+  public Duration requestTimeout() {
+    return requestTimeout;
+  }
+
+  /** How long a send keeps being retried before its future fails (default 60 s). */
+  public Duration sendRetryTimeout() {
+    return sendRetryTimeout;
+  }
+
+  /** The first reconnect delay (default 200 ms); it doubles per attempt, with jitter. */
+  public Duration backoffMin() {
+    return backoffMin;
+  }
+
+  /** The largest reconnect delay (default 10 s). */
+  public Duration backoffMax() {
+    return backoffMax;
+  }
+
+  /** The frame body limit in both directions (default 1 MiB). */
+  public int maxFrameBytes() {
+    return maxFrameBytes;
+  }
+
+  /** A shared NIO event loop group, if one was given; otherwise the client makes its own. */
+  public Optional<EventLoopGroup> eventLoopGroup() {
+    return Optional.ofNullable(eventLoopGroup);
+  }
+
+  /** A heartbeat interval that overrides the server's {@code heartbeat_seconds}, if set. */
+  public Optional<Duration> heartbeatInterval() {
+    return Optional.ofNullable(heartbeatInterval);
+  }
+
+  /** Sent in {@code Auth.client_version}. */
+  public String clientVersion() {
+    return clientVersion;
+  }
+
+  private static Duration positive(Duration d, String name) {
+    Objects.requireNonNull(d, name);
+    if (d.isNegative() || d.isZero()) {
+      throw new IllegalArgumentException(name + " must be positive: " + d);
+    }
+    return d;
+  }
+
+  /** Builds {@link ClientOptions}. Not thread-safe. */
+  public static final class Builder {
+    private final List<InetSocketAddress> addresses = new ArrayList<>();
+    private Supplier<String> tokenSupplier;
+    private SyncKeyStore syncKeyStore;
+    private ClientListener listener = ClientListener.NOOP;
+    private boolean autoSync = true;
+    private int syncPageSize;
+    private Duration requestTimeout = Duration.ofSeconds(10);
+    private Duration sendRetryTimeout = Duration.ofSeconds(60);
+    private Duration backoffMin = Duration.ofMillis(200);
+    private Duration backoffMax = Duration.ofSeconds(10);
+    private int maxFrameBytes = FrameCodec.DEFAULT_MAX_FRAME_BYTES;
+    private EventLoopGroup eventLoopGroup;
+    private Duration heartbeatInterval;
+    private String clientVersion = "insync-java/0.1";
+
+    private Builder() {}
+
+    /** Adds one gateway address (resolved when connecting). */
+    public Builder address(String host, int port) {
+      addresses.add(InetSocketAddress.createUnresolved(host, port));
+      return this;
+    }
+
+    /** Adds one gateway address. */
+    public Builder address(InetSocketAddress address) {
+      addresses.add(Objects.requireNonNull(address, "address"));
+      return this;
+    }
+
+    /** Replaces the gateway addresses. */
+    public Builder addresses(List<InetSocketAddress> list) {
+      addresses.clear();
+      list.forEach(this::address);
+      return this;
+    }
+
+    /** The token source, called before every authentication. */
+    public Builder tokenSupplier(Supplier<String> supplier) {
+      this.tokenSupplier = Objects.requireNonNull(supplier, "supplier");
+      return this;
+    }
+
+    /** A fixed token. */
+    public Builder token(String token) {
+      Objects.requireNonNull(token, "token");
+      return tokenSupplier(() -> token);
+    }
+
+    /** Where to keep the sync key. */
+    public Builder syncKeyStore(SyncKeyStore store) {
+      this.syncKeyStore = Objects.requireNonNull(store, "store");
+      return this;
+    }
+
+    /** The callbacks. */
+    public Builder listener(ClientListener l) {
+      this.listener = Objects.requireNonNull(l, "listener");
+      return this;
+    }
+
+    /** Whether to sync automatically (default true). */
+    public Builder autoSync(boolean on) {
+      this.autoSync = on;
+      return this;
+    }
+
+    /** {@code max_items} of automatic sync pages; 0 = server default. */
+    public Builder syncPageSize(int items) {
+      if (items < 0) {
+        throw new IllegalArgumentException("syncPageSize must be >= 0");
+      }
+      this.syncPageSize = items;
+      return this;
+    }
+
+    /** Per-request timeout (default 10 s). */
+    public Builder requestTimeout(Duration d) {
+      this.requestTimeout = d;
+      return this;
+    }
+
+    /** Overall retry time of a send (default 60 s). */
+    public Builder sendRetryTimeout(Duration d) {
+      this.sendRetryTimeout = d;
+      return this;
+    }
+
+    /** Reconnect backoff bounds (default 200 ms to 10 s). */
+    public Builder backoff(Duration min, Duration max) {
+      this.backoffMin = min;
+      this.backoffMax = max;
+      return this;
+    }
+
+    /** Frame body limit (default 1 MiB). */
+    public Builder maxFrameBytes(int bytes) {
+      if (bytes <= 0) {
+        throw new IllegalArgumentException("maxFrameBytes must be positive");
+      }
+      this.maxFrameBytes = bytes;
+      return this;
+    }
+
+    /**
+     * A shared NIO event loop group (for example one for 10,000 clients). The client never
+     * shuts a shared group down.
+     */
+    public Builder eventLoopGroup(EventLoopGroup group) {
+      this.eventLoopGroup = group;
+      return this;
+    }
+
+    /** Overrides the heartbeat interval the server asks for. */
+    public Builder heartbeatInterval(Duration d) {
+      this.heartbeatInterval = d;
+      return this;
+    }
+
+    /** Free text sent in {@code Auth.client_version}. */
+    public Builder clientVersion(String v) {
+      this.clientVersion = Objects.requireNonNull(v, "clientVersion");
+      return this;
+    }
+
+    /** Validates and builds. */
+    public ClientOptions build() {
+      return new ClientOptions(this);
+    }
+  }
+}

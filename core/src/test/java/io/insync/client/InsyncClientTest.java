@@ -1,0 +1,290 @@
+package io.insync.client;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.insync.core.codec.Envelopes;
+import io.insync.protocol.AuthOk;
+import io.insync.protocol.Envelope;
+import io.insync.protocol.Envelope.CommandCase;
+import io.insync.protocol.ErrorCode;
+import io.insync.protocol.Item;
+import io.insync.protocol.Notify;
+import io.insync.protocol.SendAck;
+import io.insync.protocol.SyncResult;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class InsyncClientTest {
+  private ScriptedServer server;
+  private InsyncClient client;
+  private final List<List<Item>> delivered = new CopyOnWriteArrayList<>();
+  private final List<Object> events = new CopyOnWriteArrayList<>();
+
+  private final ClientListener recorder = new ClientListener() {
+    @Override
+    public void onConnected(AuthOk authOk) {
+      events.add("connected");
+    }
+
+    @Override
+    public void onDisconnected(Throwable cause) {
+      events.add("disconnected");
+    }
+
+    @Override
+    public void onItems(List<Item> items) {
+      delivered.add(items);
+    }
+  };
+
+  @BeforeEach
+  void start() {
+    server = new ScriptedServer();
+  }
+
+  @AfterEach
+  void stop() {
+    if (client != null) {
+      client.close();
+    }
+    server.close();
+  }
+
+  private ClientOptions.Builder options() {
+    return ClientOptions.builder()
+        .address(server.address())
+        .token("v1.test-token")
+        .listener(recorder)
+        .backoff(Duration.ofMillis(20), Duration.ofMillis(100));
+  }
+
+  private static Envelope reply(ScriptedServer.Received to, SyncResult result) {
+    return Envelope.newBuilder().setRequestId(to.env().getRequestId()).setSyncResult(result).build();
+  }
+
+  private static Item item(long seq) {
+    return Item.newBuilder().setSeq(seq).setFrom("bob").setTo("alice").setContent(Envelopes.text("m" + seq)).build();
+  }
+
+  private static SyncResult page(long key, boolean more, long... seqs) {
+    SyncResult.Builder b = SyncResult.newBuilder().setSyncKey(key).setHasMore(more);
+    for (long s : seqs) {
+      b.addItems(item(s));
+    }
+    return b.build();
+  }
+
+  private static <T> T await(CompletableFuture<T> f) throws Exception {
+    return f.get(5, TimeUnit.SECONDS);
+  }
+
+  private static Throwable failure(CompletableFuture<?> f) {
+    ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(5, TimeUnit.SECONDS));
+    return e.getCause();
+  }
+
+  @Test
+  void connectSendsAuthAndCompletesOnAuthOk() throws Exception {
+    client = InsyncClient.create(options().autoSync(false).clientVersion("test/1").build());
+    CompletableFuture<AuthOk> connected = client.connect();
+    ScriptedServer.Received auth = server.acceptAuth(0);
+    assertEquals("v1.test-token", auth.env().getAuth().getToken());
+    assertEquals("test/1", auth.env().getAuth().getClientVersion());
+    assertNotEquals(0, auth.env().getRequestId());
+    assertEquals("alice", await(connected).getUserId());
+    assertTrue(client.isConnected());
+    assertEquals(List.of("connected"), events);
+    assertEquals("alice", await(client.connect()).getUserId(), "connect when connected completes at once");
+  }
+
+  @Test
+  void authFailedStopsTheClientAndFailsPendingSends() throws Exception {
+    client = InsyncClient.create(options().autoSync(false).build());
+    CompletableFuture<AuthOk> connected = client.connect();
+    CompletableFuture<SendAck> queued = client.send("bob", Envelopes.text("hi"));
+    ScriptedServer.Received auth = server.next(CommandCase.AUTH);
+    auth.reply(Envelopes.error(auth.env().getRequestId(), ErrorCode.AUTH_FAILED, "expired", 0, true));
+    ServerErrorException e = assertInstanceOf(ServerErrorException.class, failure(connected));
+    assertEquals(ErrorCode.AUTH_FAILED, e.code());
+    assertTrue(e.getMessage().contains("will not reconnect"), e.getMessage());
+    assertInstanceOf(ServerErrorException.class, failure(queued));
+    assertFalse(client.isConnected());
+    assertNull(server.poll(300), "no reconnect after AUTH_FAILED");
+    assertEquals(1, server.connectionCount());
+  }
+
+  @Test
+  void sendIsRetriedWithTheSameIdAfterTheConnectionDrops() throws Exception {
+    client = InsyncClient.create(options().autoSync(false).build());
+    CompletableFuture<AuthOk> connected = client.connect();
+    server.acceptAuth(0);
+    await(connected);
+
+    CompletableFuture<SendAck> sent = client.send("bob", Envelopes.text("hello"));
+    ScriptedServer.Received first = server.next(CommandCase.SEND);
+    String id = first.env().getSend().getClientMsgId();
+    assertEquals("bob", first.env().getSend().getTo());
+    first.conn().close().syncUninterruptibly(); // the server drops the attempt
+
+    server.acceptAuth(0);
+    ScriptedServer.Received second = server.next(CommandCase.SEND);
+    assertEquals(id, second.env().getSend().getClientMsgId(), "same client_msg_id");
+    assertNotEquals(first.conn(), second.conn());
+    second.reply(Envelope.newBuilder().setRequestId(second.env().getRequestId())
+        .setSendAck(SendAck.newBuilder().setClientMsgId(id).setSeq(12)).build());
+    assertEquals(12, await(sent).getSeq());
+    assertEquals(List.of("connected", "disconnected", "connected"), events);
+  }
+
+  @Test
+  void sendIsRetriedAfterUnavailableAndAfterATimeout() throws Exception {
+    client = InsyncClient.create(options().autoSync(false).requestTimeout(Duration.ofMillis(300)).build());
+    CompletableFuture<AuthOk> connected = client.connect();
+    server.acceptAuth(0);
+    await(connected);
+
+    CompletableFuture<SendAck> sent = client.send("m-42", "bob", Envelopes.text("hello"));
+    ScriptedServer.Received first = server.next(CommandCase.SEND);
+    long t0 = System.nanoTime();
+    first.reply(Envelopes.error(first.env().getRequestId(), ErrorCode.UNAVAILABLE, "busy", 150, false));
+    ScriptedServer.Received second = server.next(CommandCase.SEND);
+    assertTrue(System.nanoTime() - t0 >= TimeUnit.MILLISECONDS.toNanos(140), "waited retry_after_ms");
+    // no answer to the second attempt: after the request timeout, a third under the same id
+    ScriptedServer.Received third = server.next(CommandCase.SEND);
+    Set<Long> requestIds = new HashSet<>(List.of(first.env().getRequestId(), second.env().getRequestId(),
+        third.env().getRequestId()));
+    assertEquals(3, requestIds.size(), "fresh request id per attempt");
+    for (ScriptedServer.Received r : List.of(first, second, third)) {
+      assertEquals("m-42", r.env().getSend().getClientMsgId());
+    }
+    third.reply(Envelope.newBuilder().setRequestId(third.env().getRequestId())
+        .setSendAck(SendAck.newBuilder().setClientMsgId("m-42").setSeq(5)).build());
+    assertEquals(5, await(sent).getSeq());
+  }
+
+  @Test
+  void notifyTriggersAPagedSyncDeliveringItemsInOrderThenAcks() throws Exception {
+    InMemorySyncKeyStore store = new InMemorySyncKeyStore();
+    client = InsyncClient.create(options().syncKeyStore(store).syncPageSize(2).build());
+    CompletableFuture<AuthOk> connected = client.connect();
+    server.acceptAuth(0);
+    await(connected);
+    ScriptedServer.Received initial = server.next(CommandCase.SYNC); // sync after AuthOk
+    assertEquals(0, initial.env().getSync().getSyncKey());
+    initial.reply(reply(initial, page(0, false)));
+
+    initial.conn().writeAndFlush(Envelope.newBuilder().setNotify(Notify.newBuilder().setLatestSeq(3)).build());
+    ScriptedServer.Received p1 = server.next(CommandCase.SYNC);
+    assertEquals(0, p1.env().getSync().getSyncKey());
+    assertEquals(2, p1.env().getSync().getMaxItems());
+    p1.reply(reply(p1, page(2, true, 1, 2)));
+    ScriptedServer.Received p2 = server.next(CommandCase.SYNC);
+    assertEquals(2, p2.env().getSync().getSyncKey());
+    p2.reply(reply(p2, page(3, false, 3)));
+    ScriptedServer.Received ack = server.next(CommandCase.ACK);
+    assertEquals(3, ack.env().getAck().getSyncKey());
+
+    List<Long> seqs = new ArrayList<>();
+    delivered.forEach(batch -> batch.forEach(i -> seqs.add(i.getSeq())));
+    assertEquals(List.of(1L, 2L, 3L), seqs);
+    assertEquals(3, client.syncKey());
+    assertEquals(3, store.load());
+
+    // a Notify that is not newer than the key starts nothing
+    ack.conn().writeAndFlush(Envelope.newBuilder().setNotify(Notify.newBuilder().setLatestSeq(3)).build());
+    assertNull(server.poll(200));
+  }
+
+  @Test
+  void reconnectResumesFromTheStoredKey() throws Exception {
+    InMemorySyncKeyStore store = new InMemorySyncKeyStore(5);
+    client = InsyncClient.create(options().syncKeyStore(store).build());
+    CompletableFuture<AuthOk> connected = client.connect();
+    server.acceptAuth(6);
+    await(connected);
+    ScriptedServer.Received s1 = server.next(CommandCase.SYNC);
+    assertEquals(5, s1.env().getSync().getSyncKey());
+    s1.reply(reply(s1, page(6, false, 6)));
+    assertEquals(6, server.next(CommandCase.ACK).env().getAck().getSyncKey());
+    assertEquals(6, store.load());
+
+    s1.conn().close();
+    server.acceptAuth(7);
+    ScriptedServer.Received s2 = server.next(CommandCase.SYNC);
+    assertEquals(6, s2.env().getSync().getSyncKey(), "resumes from the stored key");
+    // a server that re-sends seq 6 does not make the client deliver it twice
+    s2.reply(reply(s2, page(7, false, 6, 7)));
+    assertEquals(7, server.next(CommandCase.ACK).env().getAck().getSyncKey());
+    List<Long> seqs = new ArrayList<>();
+    delivered.forEach(batch -> batch.forEach(i -> seqs.add(i.getSeq())));
+    assertEquals(List.of(6L, 7L), seqs);
+  }
+
+  @Test
+  void outstandingRequestsFailWhenTheConnectionClosesOrTheClientCloses() throws Exception {
+    client = InsyncClient.create(options().autoSync(false).build());
+    CompletableFuture<AuthOk> connected = client.connect();
+    server.acceptAuth(0);
+    await(connected);
+
+    CompletableFuture<SyncResult> lost = client.sync(0, 10);
+    ScriptedServer.Received s = server.next(CommandCase.SYNC);
+    s.conn().close();
+    assertInstanceOf(ConnectionLostException.class, failure(lost));
+
+    server.acceptAuth(0);
+    assertTrue(await(client.connect()).isInitialized());
+    CompletableFuture<SyncResult> pendingSync = client.sync(0, 10);
+    CompletableFuture<SendAck> pendingSend = client.send("bob", Envelopes.text("x"));
+    server.next(CommandCase.SYNC);
+    server.next(CommandCase.SEND);
+    client.close();
+    assertInstanceOf(ConnectionLostException.class, failure(pendingSync));
+    assertInstanceOf(ConnectionLostException.class, failure(pendingSend));
+    assertFalse(client.isConnected());
+    assertInstanceOf(ConnectionLostException.class, failure(client.sync(0, 1)));
+  }
+
+  @Test
+  void repliesAreMatchedOnRequestId() throws Exception {
+    client = InsyncClient.create(options().autoSync(false).build());
+    CompletableFuture<AuthOk> connected = client.connect();
+    server.acceptAuth(0);
+    await(connected);
+    CompletableFuture<SyncResult> a = client.sync(0, 1);
+    CompletableFuture<SyncResult> b = client.sync(10, 1);
+    ScriptedServer.Received ra = server.next(CommandCase.SYNC);
+    ScriptedServer.Received rb = server.next(CommandCase.SYNC);
+    rb.reply(reply(rb, page(11, false, 11)));
+    ra.reply(reply(ra, page(1, true, 1)));
+    assertEquals(11, await(b).getSyncKey());
+    assertEquals(1, await(a).getSyncKey());
+    assertEquals(0, client.syncKey(), "sync() has no side effects");
+  }
+
+  @Test
+  void connectFailsWhenNoAddressAnswers() throws Exception {
+    java.net.InetSocketAddress dead;
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      dead = new java.net.InetSocketAddress("127.0.0.1", s.getLocalPort());
+    }
+    client = InsyncClient.create(ClientOptions.builder().address(dead).token("t").build());
+    assertInstanceOf(ConnectionLostException.class, failure(client.connect()));
+  }
+}
