@@ -709,6 +709,14 @@ public final class InsyncClient implements AutoCloseable {
         LOG.log(System.Logger.Level.DEBUG, "insync automatic sync failed: {0}",
             err != null ? err : env.getCommandCase());
         finishSync(advancedSoFar);
+        if (env != null && env.hasError() && env.getError().getCode() == ErrorCode.UNAVAILABLE) {
+          long delay = Math.max(env.getError().getRetryAfterMs(), backoff.minMs());
+          loop.schedule(() -> {
+            if (ch == channel) {
+              triggerSync();
+            }
+          }, delay, TimeUnit.MILLISECONDS);
+        }
         return;
       }
       SyncResult page = env.getSyncResult();

@@ -287,4 +287,22 @@ class InsyncClientTest {
     client = InsyncClient.create(ClientOptions.builder().address(dead).token("t").build());
     assertInstanceOf(ConnectionLostException.class, failure(client.connect()));
   }
+
+  @Test
+  void heartbeatAnswerWithANewerSeqTriggersSync() throws Exception {
+    client = InsyncClient.create(options().heartbeatInterval(Duration.ofMillis(100)).build());
+    CompletableFuture<AuthOk> connected = client.connect();
+    server.acceptAuth(0);
+    await(connected);
+    ScriptedServer.Received initial = server.next(CommandCase.SYNC);
+    initial.reply(reply(initial, page(0, false)));
+    ScriptedServer.Received hb = server.next(CommandCase.HEARTBEAT);
+    hb.reply(Envelopes.heartbeat(hb.env().getRequestId(), 1));
+    ScriptedServer.Received sync;
+    do {
+      sync = server.next();
+    } while (sync.env().getCommandCase() == CommandCase.HEARTBEAT);
+    assertEquals(CommandCase.SYNC, sync.env().getCommandCase());
+    assertEquals(0, sync.env().getSync().getSyncKey());
+  }
 }
