@@ -1,0 +1,56 @@
+package io.insync.ops.cli;
+
+import io.insync.ops.InsyncNode;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+/** {@code bin/insync}: the one entry point for people. */
+@Command(name = "insync", mixinStandardHelpOptions = true, version = "insync 0.1.0",
+    description = "A messaging backend: sharded event-sourced users, notify-then-pull sync.",
+    subcommands = {
+        UpCommand.class, InsyncCli.NodeCommand.class, CassandraCommand.class, TokenCommand.class,
+        SendCommand.class, SyncCommand.class, ChatCommand.class, BenchCommand.class,
+        CommandLine.HelpCommand.class})
+public final class InsyncCli implements Runnable {
+
+  public static void main(String[] args) {
+    int code = new CommandLine(new InsyncCli())
+        .setCaseInsensitiveEnumValuesAllowed(true)
+        .setExecutionExceptionHandler((ex, cmd, parsed) -> {
+          System.err.println("insync " + cmd.getCommandName() + ": " + rootMessage(ex));
+          if (System.getenv("INSYNC_DEBUG") != null) ex.printStackTrace();
+          return 1;
+        })
+        .execute(args);
+    System.exit(code);
+  }
+
+  static String rootMessage(Throwable t) {
+    while (t.getCause() != null && t.getCause() != t) t = t.getCause();
+    return t.getMessage() != null ? t.getMessage() : t.toString();
+  }
+
+  @Override
+  public void run() {
+    new CommandLine(this).usage(System.out);
+  }
+
+  /** {@code bin/insync node}: one node against an existing Cassandra. */
+  @Command(name = "node", mixinStandardHelpOptions = true,
+      description = "Run one insync node (Cassandra must be reachable; see `insync cassandra`).")
+  static final class NodeCommand implements Callable<Integer> {
+    @Mixin NodeOptions options;
+
+    @Override
+    public Integer call() throws Exception {
+      InsyncNode node = InsyncNode.start(options.build());
+      Runtime.getRuntime().addShutdownHook(new Thread(node::close, "insync-node-stop"));
+      System.out.println("insync node ready: TCP SYNC " + node.tcpAddress().getHostString() + ":" + node.tcpAddress().getPort());
+      System.out.flush();
+      node.system().getWhenTerminated().toCompletableFuture().join();
+      return 0;
+    }
+  }
+}

@@ -1,0 +1,49 @@
+package io.insync.ops.cli;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigValueFactory;
+import java.io.File;
+import java.util.List;
+import picocli.CommandLine.Option;
+
+/** Options that shape a node's configuration, on top of application.conf. */
+final class NodeOptions {
+  @Option(names = "--config", paramLabel = "FILE", description = "extra HOCON file, read before the options below")
+  File config;
+
+  @Option(names = "--port", description = "TCP SYNC port (default: insync.gateway.port, 7400)")
+  Integer port;
+
+  @Option(names = "--host", description = "address the gateway binds (default 127.0.0.1)")
+  String host;
+
+  @Option(names = "--artery-port", description = "cluster (Artery) port (default 25520; 0 picks one)")
+  Integer arteryPort;
+
+  @Option(names = "--cassandra", paramLabel = "HOST:PORT", description = "Cassandra contact point (default 127.0.0.1:9042)")
+  String cassandra;
+
+  @Option(names = "--dc", description = "Cassandra data centre of this node (default dc1)")
+  String datacenter;
+
+  @Option(names = "--seed", paramLabel = "pekko://insync@HOST:PORT", description = "seed node(s); none = form a cluster of one")
+  List<String> seeds;
+
+  Config build() {
+    Config c = ConfigFactory.empty();
+    if (port != null) c = c.withValue("insync.gateway.port", ConfigValueFactory.fromAnyRef(port));
+    if (host != null) c = c.withValue("insync.gateway.host", ConfigValueFactory.fromAnyRef(host));
+    if (arteryPort != null) c = c.withValue("pekko.remote.artery.canonical.port", ConfigValueFactory.fromAnyRef(arteryPort));
+    if (cassandra != null) {
+      c = c.withValue("datastax-java-driver.basic.contact-points", ConfigValueFactory.fromIterable(List.of(cassandra)));
+    }
+    if (datacenter != null) {
+      c = c.withValue("datastax-java-driver.basic.load-balancing-policy.local-datacenter",
+          ConfigValueFactory.fromAnyRef(datacenter));
+    }
+    if (seeds != null) c = c.withValue("pekko.cluster.seed-nodes", ConfigValueFactory.fromIterable(seeds));
+    if (config != null) c = c.withFallback(ConfigFactory.parseFile(config));
+    return c.withFallback(ConfigFactory.load()).resolve();
+  }
+}
