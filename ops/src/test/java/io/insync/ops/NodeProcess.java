@@ -1,0 +1,95 @@
+package io.insync.ops;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real insync node in its own JVM ({@code insync node}), on loopback, for integration tests.
+ * Its output goes to a file under target/; a kill is a real SIGKILL.
+ */
+public final class NodeProcess implements AutoCloseable {
+  private final int tcpPort;
+  private final int arteryPort;
+  private final String cassandra;
+  private final Path log;
+  private Process process;
+
+  public NodeProcess(String cassandraHostPort, String name) throws IOException {
+    this(cassandraHostPort, name, freePort());
+  }
+
+  /** A node on a given TCP port (to restart "the same" node after a kill). */
+  public NodeProcess(String cassandraHostPort, String name, int tcpPort) throws IOException {
+    this.tcpPort = tcpPort;
+    this.arteryPort = freePort();
+    this.cassandra = cassandraHostPort;
+    Path dir = Path.of("target", "it-nodes");
+    Files.createDirectories(dir);
+    this.log = dir.resolve(name + "-" + tcpPort + ".log");
+  }
+
+  public static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
+  }
+
+  public int tcpPort() {
+    return tcpPort;
+  }
+
+  /** Starts the JVM and waits for "insync node ready". */
+  public NodeProcess start() throws Exception {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.add("-Xmx512m");
+    cmd.add("-XX:+UseSerialGC");
+    // two writers for one user must never pass unnoticed
+    cmd.add("-Dpekko.persistence.cassandra.journal.replay-filter.mode=fail");
+    cmd.add("-Dpekko.cluster.split-brain-resolver.stable-after=5s");
+    cmd.add("-cp");
+    cmd.add(System.getProperty("java.class.path"));
+    cmd.add("io.insync.ops.cli.InsyncCli");
+    cmd.addAll(List.of("node", "--port", String.valueOf(tcpPort), "--artery-port", String.valueOf(arteryPort),
+        "--cassandra", cassandra, "--dc", "dc1"));
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+    long mark = Files.exists(log) ? Files.size(log) : 0;
+    process = pb.start();
+    long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+    while (System.nanoTime() < deadline) {
+      String out = Files.exists(log) ? tail(mark) : "";
+      if (out.contains("insync node ready")) return this;
+      if (!process.isAlive()) throw new IllegalStateException("node exited with " + process.exitValue() + ":\n" + out);
+      Thread.sleep(100);
+    }
+    process.destroyForcibly();
+    throw new IllegalStateException("node not ready within 120 s:\n" + tail(mark));
+  }
+
+  private String tail(long from) throws IOException {
+    byte[] all = Files.readAllBytes(log);
+    return new String(all, (int) Math.min(from, all.length), (int) Math.max(0, all.length - from), StandardCharsets.UTF_8);
+  }
+
+  /** SIGKILL: no shutdown hooks, no goodbye to the cluster or Cassandra. */
+  public void kill() throws InterruptedException {
+    process.destroyForcibly();
+    process.waitFor(30, TimeUnit.SECONDS);
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    if (process != null && process.isAlive()) {
+      process.destroy();
+      if (!process.waitFor(30, TimeUnit.SECONDS)) process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+    }
+  }
+}

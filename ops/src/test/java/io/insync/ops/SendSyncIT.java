@@ -1,0 +1,185 @@
+package io.insync.ops;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.insync.core.auth.TokenSigner;
+import io.insync.core.codec.Envelopes;
+import io.insync.persistence.cassandra.CassandraExtension;
+import io.insync.protocol.Envelope;
+import io.insync.protocol.ErrorCode;
+import io.insync.protocol.Item;
+import io.insync.protocol.SendAck;
+import io.insync.protocol.SyncResult;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** One real node (its own JVM) on the real Cassandra the test run started. */
+@ExtendWith(CassandraExtension.class)
+class SendSyncIT {
+  static NodeProcess node;
+
+  @BeforeAll
+  static void startNode() throws Exception {
+    node = new NodeProcess(CassandraExtension.host() + ":" + CassandraExtension.port(), "send-sync").start();
+  }
+
+  @AfterAll
+  static void stopNode() throws Exception {
+    if (node != null) node.close();
+  }
+
+  static String unique(String name) {
+    return name + "-" + UUID.randomUUID().toString().substring(0, 8);
+  }
+
+  @Test
+  void messagesReachTheRecipientAndTheSendersOtherDevices() throws Exception {
+    String alice = unique("alice");
+    String bob = unique("bob");
+    try (TestDevice alicePhone = new TestDevice(alice, "phone", node.tcpPort()).connect();
+        TestDevice aliceLaptop = new TestDevice(alice, "laptop", node.tcpPort()).connect();
+        TestDevice bobPhone = new TestDevice(bob, "phone", node.tcpPort()).connect()) {
+      SendAck a1 = alicePhone.client.send("m1", bob, Envelopes.text("hello bob")).get(20, TimeUnit.SECONDS);
+      SendAck a2 = alicePhone.client.send("m2", bob, Envelopes.text("are you there?")).get(20, TimeUnit.SECONDS);
+      assertEquals(1, a1.getSeq());
+      assertEquals(2, a2.getSeq());
+      SendAck b1 = bobPhone.client.send("r1", alice, Envelopes.text("yes")).get(20, TimeUnit.SECONDS);
+      assertEquals(3, b1.getSeq(), "bob's inbox: two received, then his own");
+
+      List<Item> bobItems = bobPhone.awaitItems(3, Duration.ofSeconds(20));
+      assertEquals(List.of(1L, 2L, 3L), bobItems.stream().map(Item::getSeq).toList());
+      assertEquals("hello bob", bobItems.get(0).getContent().getText());
+      assertEquals(alice, bobItems.get(0).getFrom());
+      assertEquals("phone", bobItems.get(0).getFromDevice());
+      assertEquals("m1", bobItems.get(0).getClientMsgId());
+      assertTrue(bobItems.get(0).getServerTs() > 0);
+
+      // the sender's other device sees both sent messages and bob's answer, in order
+      List<Item> laptop = aliceLaptop.awaitItems(3, Duration.ofSeconds(20));
+      assertEquals(List.of("hello bob", "are you there?", "yes"),
+          laptop.stream().map(i -> i.getContent().getText()).toList());
+      assertEquals(List.of(1L, 2L, 3L), laptop.stream().map(Item::getSeq).toList());
+    }
+  }
+
+  @Test
+  void aRetriedClientMsgIdCreatesNoDuplicate() throws Exception {
+    String carol = unique("carol");
+    String dave = unique("dave");
+    try (TestDevice sender = new TestDevice(carol, "phone", node.tcpPort()).connect()) {
+      SendAck first = sender.client.send("same-id", dave, Envelopes.text("once")).get(20, TimeUnit.SECONDS);
+      SendAck again = sender.client.send("same-id", dave, Envelopes.text("once")).get(20, TimeUnit.SECONDS);
+      assertEquals(first.getSeq(), again.getSeq());
+      assertEquals(first.getServerTs(), again.getServerTs());
+    }
+    // a new connection (as after a crash of the client) retries once more
+    try (TestDevice sender = new TestDevice(carol, "phone", node.tcpPort()).connect()) {
+      SendAck third = sender.client.send("same-id", dave, Envelopes.text("once")).get(20, TimeUnit.SECONDS);
+      assertEquals(1, third.getSeq());
+    }
+    try (TestDevice reader = new TestDevice(dave, "tablet", node.tcpPort()).connect()) {
+      SyncResult r = reader.client.sync(0, 0).get(20, TimeUnit.SECONDS);
+      assertEquals(1, r.getItemsCount(), "exactly one copy in the recipient's inbox");
+      assertFalse(r.getHasMore());
+    }
+  }
+
+  @Test
+  void garbageKillsOnlyItsOwnConnection() throws Exception {
+    String erin = unique("erin");
+    String frank = unique("frank");
+    try (TestDevice good = new TestDevice(erin, "phone", node.tcpPort()).connect();
+        RawConnection bad = new RawConnection(node.tcpPort())) {
+      // a frame whose body is not protobuf
+      bad.sendRaw(new byte[] {0, 0, 0, 5, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff});
+      Envelope error = bad.read();
+      assertEquals(ErrorCode.BAD_FRAME, error.getError().getCode());
+      assertTrue(error.getError().getFatal());
+      assertTrue(bad.closedByServer(), "the bad connection is closed");
+
+      SendAck ack = good.client.send("still-works", frank, Envelopes.text("fine")).get(20, TimeUnit.SECONDS);
+      assertEquals(1, ack.getSeq());
+    }
+    try (RawConnection big = new RawConnection(node.tcpPort())) {
+      big.sendRaw(new byte[] {0, (byte) 0x20, 0, 0}); // announces 2 MiB: over the 1 MiB limit
+      assertEquals(ErrorCode.FRAME_TOO_LARGE, big.read().getError().getCode());
+      assertTrue(big.closedByServer());
+    }
+  }
+
+  @Test
+  void unknownCommandsAndBadRequestsKeepTheConnection() throws Exception {
+    String gina = unique("gina");
+    try (RawConnection raw = new RawConnection(node.tcpPort())) {
+      // field 99 of Envelope: a command from a newer client
+      raw.sendRaw(new byte[] {0, 0, 0, 5, 0x08, 0x2a, (byte) 0x9a, 0x06, 0x00});
+      Envelope unsupported = raw.read();
+      assertEquals(ErrorCode.UNSUPPORTED, unsupported.getError().getCode());
+      assertEquals(42, unsupported.getRequestId());
+
+      raw.send(Envelopes.send(2, "x", "someone", Envelopes.text("too early")));
+      assertEquals(ErrorCode.UNAUTHENTICATED, raw.read().getError().getCode());
+
+      String token = TokenSigner.fromSecret(TokenSigner.DEV_SECRET).sign(gina, "d", Instant.now().plusSeconds(60));
+      raw.send(Envelopes.auth(3, token, "raw"));
+      Envelope ok = raw.read();
+      assertEquals(gina, ok.getAuthOk().getUserId());
+
+      raw.send(Envelopes.send(4, "x", "not a valid id!", Envelopes.text("?")));
+      Envelope bad = raw.read();
+      assertEquals(ErrorCode.BAD_REQUEST, bad.getError().getCode());
+      assertEquals(4, bad.getRequestId());
+
+      raw.send(Envelopes.sync(5, 7, 0));
+      assertEquals(ErrorCode.BAD_REQUEST, raw.read().getError().getCode(), "key ahead of the inbox");
+
+      raw.send(Envelopes.heartbeat(6, 0));
+      Envelope hb = raw.read();
+      assertEquals(6, hb.getRequestId());
+      assertTrue(hb.hasHeartbeat());
+    }
+  }
+
+  @Test
+  void aBadTokenIsRefusedAndClosed() throws Exception {
+    try (RawConnection raw = new RawConnection(node.tcpPort())) {
+      String forged = TokenSigner.fromSecret("not-the-secret").sign("mallory", "d", Instant.now().plusSeconds(60));
+      raw.send(Envelopes.auth(1, forged, "raw"));
+      Envelope e = raw.read();
+      assertEquals(ErrorCode.AUTH_FAILED, e.getError().getCode());
+      assertTrue(raw.closedByServer());
+    }
+  }
+
+  @Test
+  void manyMessagesStayInOrderAndGapless() throws Exception {
+    String hank = unique("hank");
+    String ivy = unique("ivy");
+    int n = 300;
+    try (TestDevice sender = new TestDevice(hank, "phone", node.tcpPort()).connect();
+        TestDevice receiver = new TestDevice(ivy, "phone", node.tcpPort()).connect()) {
+      var acks = new java.util.ArrayList<java.util.concurrent.CompletableFuture<SendAck>>();
+      for (int i = 0; i < n; i++) acks.add(sender.client.send("m" + i, ivy, Envelopes.text("n" + i)));
+      for (var f : acks) f.get(60, TimeUnit.SECONDS);
+      List<Item> got = receiver.awaitItems(n, Duration.ofSeconds(60));
+      Set<Long> seqs = new HashSet<>();
+      for (int i = 0; i < n; i++) {
+        assertEquals(i + 1, got.get(i).getSeq());
+        assertEquals("n" + i, got.get(i).getContent().getText(), "delivered in send order");
+        seqs.add(got.get(i).getSeq());
+      }
+      assertEquals(n, seqs.size());
+    }
+  }
+}
