@@ -54,6 +54,10 @@ public final class NodeProcess implements AutoCloseable {
     // two writers for one user must never pass unnoticed
     cmd.add("-Dpekko.persistence.cassandra.journal.replay-filter.mode=fail");
     cmd.add("-Dpekko.cluster.split-brain-resolver.stable-after=5s");
+    // short timeouts so the timeout tests run quickly; clients heartbeat faster than idle-timeout
+    cmd.add("-Dinsync.gateway.auth-timeout=2s");
+    cmd.add("-Dinsync.gateway.idle-timeout=6s");
+    cmd.add("-Dinsync.gateway.heartbeat-interval=2s");
     cmd.add("-cp");
     cmd.add(System.getProperty("java.class.path"));
     cmd.add("io.insync.ops.cli.InsyncCli");

@@ -182,4 +182,29 @@ class SendSyncIT {
       assertEquals(n, seqs.size());
     }
   }
+
+  @Test
+  void silentConnectionsTimeOut() throws Exception {
+    try (RawConnection never = new RawConnection(node.tcpPort())) {
+      Envelope e = never.read(); // auth-timeout is 2s on the test node
+      assertEquals(ErrorCode.TIMEOUT, e.getError().getCode());
+      assertTrue(never.closedByServer());
+    }
+    String jo = unique("jo");
+    try (RawConnection idle = new RawConnection(node.tcpPort())) {
+      String token = TokenSigner.fromSecret(TokenSigner.DEV_SECRET).sign(jo, "d", Instant.now().plusSeconds(60));
+      idle.send(Envelopes.auth(1, token, "raw"));
+      assertTrue(idle.read().hasAuthOk());
+      Envelope e = idle.read(); // idle-timeout is 6s: nothing sent, so the server closes
+      assertEquals(ErrorCode.TIMEOUT, e.getError().getCode());
+      assertTrue(idle.closedByServer());
+    }
+    // a client that heartbeats (every 2s, as AuthOk tells it) stays connected past the idle timeout
+    try (TestDevice live = new TestDevice(jo, "phone", node.tcpPort()).connect()) {
+      Thread.sleep(8000);
+      assertTrue(live.client.isConnected());
+      SendAck ack = live.client.send("after-idle", jo, Envelopes.text("still here")).get(10, TimeUnit.SECONDS);
+      assertEquals(1, ack.getSeq());
+    }
+  }
 }

@@ -16,15 +16,18 @@ import picocli.CommandLine.Mixin;
 public final class InsyncCli implements Runnable {
 
   public static void main(String[] args) {
-    int code = new CommandLine(new InsyncCli())
+    System.exit(commandLine().execute(args));
+  }
+
+  /** The configured command line (tests run commands through it too). */
+  public static CommandLine commandLine() {
+    return new CommandLine(new InsyncCli())
         .setCaseInsensitiveEnumValuesAllowed(true)
         .setExecutionExceptionHandler((ex, cmd, parsed) -> {
           System.err.println("insync " + cmd.getCommandName() + ": " + rootMessage(ex));
           if (System.getenv("INSYNC_DEBUG") != null) ex.printStackTrace();
           return 1;
-        })
-        .execute(args);
-    System.exit(code);
+        });
   }
 
   static String rootMessage(Throwable t) {
