@@ -535,7 +535,35 @@ public final class InsyncClient implements AutoCloseable {
 
   private void onNotify(Notify notify) {
     notifyListener(() -> listener.onNotify(notify));
+    if (takeInline(notify)) {
+      return;
+    }
     onLatestSeq(notify.getLatestSeq());
+  }
+
+  /**
+   * Small new items ride along in the Notify. If they continue our key without a gap up to the
+   * latest seq, take them as a sync would (no round trip) and ack; otherwise sync as usual.
+   */
+  private boolean takeInline(Notify notify) {
+    int n = notify.getItemsCount();
+    if (!options.autoSync() || state != State.READY || syncRunning || n == 0) {
+      return false;
+    }
+    if (notify.getItems(0).getSeq() != syncKey + 1 || notify.getItems(n - 1).getSeq() != notify.getLatestSeq()) {
+      return false;
+    }
+    for (int i = 1; i < n; i++) {
+      if (notify.getItems(i).getSeq() != notify.getItems(i - 1).getSeq() + 1) {
+        return false;
+      }
+    }
+    SyncResult asPage = SyncResult.newBuilder().addAllItems(notify.getItemsList())
+        .setSyncKey(notify.getLatestSeq()).setHasMore(false).build();
+    if (accept(asPage)) {
+      sendAck(syncKey);
+    }
+    return true;
   }
 
   private void onLatestSeq(long latestSeq) {

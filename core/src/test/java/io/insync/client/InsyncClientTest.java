@@ -212,6 +212,36 @@ class InsyncClientTest {
   }
 
   @Test
+  void inlineItemsThatContinueTheKeyAreTakenWithoutASync() throws Exception {
+    InMemorySyncKeyStore store = new InMemorySyncKeyStore();
+    client = InsyncClient.create(options().syncKeyStore(store).build());
+    CompletableFuture<AuthOk> connected = client.connect();
+    server.acceptAuth(0);
+    await(connected);
+    ScriptedServer.Received initial = server.next(CommandCase.SYNC);
+    initial.reply(reply(initial, page(0, false)));
+
+    // items 1..2 inline, continuing key 0: delivered and acked, no Sync request
+    initial.conn().writeAndFlush(Envelope.newBuilder()
+        .setNotify(Notify.newBuilder().setLatestSeq(2).addItems(item(1)).addItems(item(2))).build());
+    ScriptedServer.Received ack = server.next(CommandCase.ACK);
+    assertEquals(2, ack.env().getAck().getSyncKey());
+    assertEquals(2, store.load());
+
+    // a gap (key 2, inline starts at 4) falls back to a sync from the key
+    ack.conn().writeAndFlush(Envelope.newBuilder()
+        .setNotify(Notify.newBuilder().setLatestSeq(4).addItems(item(4))).build());
+    ScriptedServer.Received sync = server.next(CommandCase.SYNC);
+    assertEquals(2, sync.env().getSync().getSyncKey());
+    sync.reply(reply(sync, page(4, false, 3, 4)));
+    assertEquals(4, server.next(CommandCase.ACK).env().getAck().getSyncKey());
+
+    List<Long> seqs = new ArrayList<>();
+    delivered.forEach(batch -> batch.forEach(i -> seqs.add(i.getSeq())));
+    assertEquals(List.of(1L, 2L, 3L, 4L), seqs);
+  }
+
+  @Test
   void reconnectResumesFromTheStoredKey() throws Exception {
     InMemorySyncKeyStore store = new InMemorySyncKeyStore(5);
     client = InsyncClient.create(options().syncKeyStore(store).build());
