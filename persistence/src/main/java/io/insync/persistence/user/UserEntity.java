@@ -292,15 +292,14 @@ public final class UserEntity
     var before = state.sentBefore(cmd.device(), cmd.clientMsgId());
     if (before.isPresent()) {
       long seq = before.get().seq();
-      String to = recipientOf(state, seq, cmd.to());
-      if (to == null || !stillPending(state, to, seq)) {
-        return Effect().reply(cmd.replyTo(),
-            new SendAccepted(cmd.clientMsgId(), seq, before.get().serverTs()));
+      String to = cmd.to();
+      if (!to.equals(userId) && stillPending(state, to, seq)) {
+        // the first attempt reached our inbox but not yet the recipient's: finish it, then ack
+        waiters.computeIfAbsent(seq, k -> new ArrayList<>()).add(cmd.replyTo());
+        deliver(state, to);
+        return Effect().noReply();
       }
-      // the first attempt reached our inbox but not yet the recipient's: finish it, then ack
-      waiters.computeIfAbsent(seq, k -> new ArrayList<>()).add(cmd.replyTo());
-      deliver(state, to);
-      return Effect().noReply();
+      return Effect().reply(cmd.replyTo(), new SendAccepted(cmd.clientMsgId(), seq, before.get().serverTs()));
     }
     long seq = state.lastSeq() + 1;
     long now = System.currentTimeMillis();
@@ -330,12 +329,6 @@ public final class UserEntity
       return "content is larger than " + settings.maxContentBytes() + " bytes";
     }
     return null;
-  }
-
-  /** The recipient of our own item {@code seq}, if we still know it; else the retry's claim. */
-  private static String recipientOf(UserState state, long seq, String claimed) {
-    if (claimed.equals(state.userId())) return null;
-    return claimed;
   }
 
   private boolean stillPending(UserState state, String to, long seq) {
