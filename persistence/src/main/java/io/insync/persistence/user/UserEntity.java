@@ -467,7 +467,7 @@ public final class UserEntity
           "sync key " + key + " is ahead of the inbox (latest " + latest + ")"));
     }
     if (state.tailCovers(key)) {
-      List<InboxItem> items = state.tailAfter(key, max);
+      List<InboxItem> items = limitBytes(state.tailAfter(key, max), settings.syncPageMaxBytes());
       long newKey = items.isEmpty() ? key : items.get(items.size() - 1).seq();
       return Effect().reply(c.replyTo(), new SyncOk(items, newKey, newKey < latest, latest));
     }
@@ -499,9 +499,20 @@ public final class UserEntity
               return;
             }
           }
-          long newKey = items.isEmpty() ? key : items.get(items.size() - 1).seq();
-          replyTo.tell(new SyncOk(List.copyOf(items), newKey, newKey < latest, Math.max(latest, newKey)));
+          List<InboxItem> page = limitBytes(items, settings.syncPageMaxBytes());
+          long newKey = page.isEmpty() ? key : page.get(page.size() - 1).seq();
+          replyTo.tell(new SyncOk(List.copyOf(page), newKey, newKey < latest, Math.max(latest, newKey)));
         });
+  }
+
+  /** The longest prefix of {@code items} within {@code maxBytes} of content (at least one item). */
+  static List<InboxItem> limitBytes(List<InboxItem> items, int maxBytes) {
+    int bytes = 0;
+    for (int i = 0; i < items.size(); i++) {
+      bytes += items.get(i).content().approximateSize();
+      if (bytes > maxBytes && i > 0) return items.subList(0, i);
+    }
+    return items;
   }
 
   /** The inbox item an event created, or null. */

@@ -20,6 +20,7 @@ public record UserSettings(
     int notifyInlineMaxBytes,
     int notifyInlineMaxItems,
     int syncPageMax,
+    int syncPageMaxBytes,
     int journalIndexEvery,
     int maxContentBytes) {
 
@@ -38,6 +39,7 @@ public record UserSettings(
         c.getInt("notify-inline-max-bytes"),
         c.getInt("notify-inline-max-items"),
         c.getInt("sync-page-max"),
+        (int) c.getBytes("sync-page-max-bytes").longValue(),
         c.getInt("journal-index-every"),
         c.getInt("max-content-bytes"));
   }

@@ -50,6 +50,7 @@ class UserEntityTest {
               insync.user.retry-max = 200ms
               insync.user.bookkeeping-flush = 100ms
               insync.user.sync-page-max = 50
+              insync.user.sync-page-max-bytes = 100000
               """))
           .withFallback(ConfigFactory.load()));
 
@@ -250,6 +251,24 @@ class UserEntityTest {
     alice.runCommand(new Sync("d1", 10, 3, result.getRef()));
     SyncOk afterRestart = (SyncOk) result.receiveMessage(Duration.ofSeconds(5));
     assertEquals(List.of(11L, 12L, 13L), afterRestart.items().stream().map(InboxItem::seq).toList());
+  }
+
+  @Test
+  void syncPagesAreBoundedInBytesSoAnAnswerFitsInAFrame() {
+    var self = kit.createTestProbe(SendResult.class);
+    String big = "x".repeat(30_000); // 60,000 bytes as counted; the page budget is 100,000 here
+    for (int i = 1; i <= 7; i++) {
+      alice.runCommand(new SendMessage("d1", "m" + i, aliceId, text(big), self.getRef()));
+    }
+    var result = kit.createTestProbe(SyncResult.class);
+    alice.runCommand(new Sync("d1", 5, 0, result.getRef())); // from memory (tail holds 3..7)
+    SyncOk page = (SyncOk) result.receiveMessage();
+    assertEquals(List.of(6L), page.items().stream().map(InboxItem::seq).toList());
+    assertTrue(page.hasMore());
+    // from the journal too
+    alice.runCommand(new Sync("d1", 0, 0, result.getRef()));
+    SyncOk old = (SyncOk) result.receiveMessage(Duration.ofSeconds(5));
+    assertEquals(List.of(1L), old.items().stream().map(InboxItem::seq).toList());
   }
 
   @Test
