@@ -48,7 +48,7 @@ class UserEntityTest {
               insync.user.delivery-timeout = 300ms
               insync.user.retry-min = 50ms
               insync.user.retry-max = 200ms
-              insync.user.bookkeeping-flush = 100ms
+              insync.user.bookkeeping-flush = 500ms
               insync.user.sync-page-max = 50
               insync.user.sync-page-max-bytes = 100000
               """))
@@ -81,6 +81,12 @@ class UserEntityTest {
 
   TestProbe<Command> other(String user) {
     return others.computeIfAbsent(user, u -> kit.createTestProbe(Command.class));
+  }
+
+  /** Item events of a command (bookkeeping flushes may land in the same window; they are not items). */
+  static List<UserEntity.Event> items(
+      org.apache.pekko.persistence.testkit.javadsl.CommandResult<Command, UserEntity.Event, UserState> r) {
+    return r.events().stream().filter(e -> !(e instanceof UserEntity.BookkeepingFlushed)).toList();
   }
 
   static MessageContent text(String t) {
@@ -124,12 +130,12 @@ class UserEntityTest {
     SendAccepted first = (SendAccepted) reply.receiveMessage();
 
     var again = alice.runCommand(new SendMessage("d1", "m1", "bob", text("hi"), reply.getRef()));
-    assertTrue(again.events().isEmpty(), "a retry must write nothing");
+    assertTrue(items(again).isEmpty(), "a retry must write nothing");
     assertEquals(first, reply.receiveMessage());
     other("bob").expectNoMessage(Duration.ofMillis(100));
     // the same id from another device is another message
     var other = alice.runCommand(new SendMessage("d2", "m1", "bob", text("hi"), reply.getRef()));
-    assertEquals(2, ((MessageSent) other.event()).seq());
+    assertEquals(2, ((MessageSent) items(other).get(0)).seq());
   }
 
   @Test
@@ -141,7 +147,7 @@ class UserEntityTest {
     alice.restart();
     Deliver redelivered = (Deliver) other("bob").receiveMessage(); // resumed after recovery
     var retry = alice.runCommand(new SendMessage("d1", "m1", "bob", text("hi"), reply.getRef()));
-    assertTrue(retry.events().isEmpty());
+    assertTrue(items(retry).isEmpty());
     reply.expectNoMessage(Duration.ofMillis(100)); // not acked while bob has not confirmed
     redelivered.replyTo().tell(new DeliveryReceipt("bob", 1));
     assertEquals(1, ((SendAccepted) reply.receiveMessage()).seq());
@@ -215,7 +221,7 @@ class UserEntityTest {
     assertEquals(13, alice.getState().lastSeq());
     // dedup survives
     var r = alice.runCommand(new SendMessage("d1", "m5", aliceId, text("n5"), self.getRef()));
-    assertTrue(r.events().isEmpty());
+    assertTrue(items(r).isEmpty());
     assertEquals(5, ((SendAccepted) self.receiveMessage()).seq());
     var r2 = alice.runCommand(new Deliver("bob", List.of(new Delivery(3, "b", "x", text("from bob"), 5)), receipt.getRef()));
     assertTrue(r2.events().isEmpty());
