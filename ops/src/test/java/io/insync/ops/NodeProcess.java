@@ -51,6 +51,7 @@ public final class NodeProcess implements AutoCloseable {
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.add("-Xmx512m");
     cmd.add("-XX:+UseSerialGC");
+    cmd.add("-Djava.util.concurrent.ForkJoinPool.common.parallelism=4");
     // two writers for one user must never pass unnoticed
     cmd.add("-Dpekko.persistence.cassandra.journal.replay-filter.mode=fail");
     cmd.add("-Dpekko.cluster.split-brain-resolver.stable-after=5s");

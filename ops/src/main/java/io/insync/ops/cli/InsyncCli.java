@@ -16,7 +16,21 @@ import picocli.CommandLine.Mixin;
 public final class InsyncCli implements Runnable {
 
   public static void main(String[] args) {
+    commonPoolAtLeastTwo();
     System.exit(commandLine().execute(args));
+  }
+
+  /**
+   * With fewer than 3 cores the JDK's common pool has parallelism 1, and then every async
+   * CompletableFuture stage (Pekko's ask replies use one) starts a new thread: thousands a second
+   * under load. bin/insync sets the property on the command line; this covers other launchers,
+   * provided nothing has touched CompletableFuture yet.
+   */
+  static void commonPoolAtLeastTwo() {
+    String key = "java.util.concurrent.ForkJoinPool.common.parallelism";
+    if (System.getProperty(key) == null && Runtime.getRuntime().availableProcessors() < 3) {
+      System.setProperty(key, "4");
+    }
   }
 
   /** The configured command line (tests run commands through it too). */
