@@ -85,7 +85,7 @@ class UserEntityTest {
 
   /** Item events of a command (bookkeeping flushes may land in the same window; they are not items). */
   static List<UserEntity.Event> items(
-      org.apache.pekko.persistence.testkit.javadsl.CommandResult<Command, UserEntity.Event, UserState> r) {
+      EventSourcedBehaviorTestKit.CommandResult<Command, UserEntity.Event, UserState> r) {
     return r.events().stream().filter(e -> !(e instanceof UserEntity.BookkeepingFlushed)).toList();
   }
 
