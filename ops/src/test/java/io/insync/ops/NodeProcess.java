@@ -19,6 +19,7 @@ public final class NodeProcess implements AutoCloseable {
   private final int arteryPort;
   private final String cassandra;
   private final Path log;
+  private final List<String> seeds = new ArrayList<>();
   private Process process;
 
   public NodeProcess(String cassandraHostPort, String name) throws IOException {
@@ -45,6 +46,17 @@ public final class NodeProcess implements AutoCloseable {
     return tcpPort;
   }
 
+  /** This node's cluster address, to use as another node's seed. */
+  public String clusterAddress() {
+    return "pekko://insync@127.0.0.1:" + arteryPort;
+  }
+
+  /** Join the cluster through these seed nodes (none: form a cluster of one). */
+  public NodeProcess withSeeds(String... addresses) {
+    seeds.addAll(List.of(addresses));
+    return this;
+  }
+
   /** Starts the JVM and waits for "insync node ready". */
   public NodeProcess start() throws Exception {
     List<String> cmd = new ArrayList<>();
@@ -64,6 +76,7 @@ public final class NodeProcess implements AutoCloseable {
     cmd.add("io.insync.ops.cli.InsyncCli");
     cmd.addAll(List.of("node", "--port", String.valueOf(tcpPort), "--artery-port", String.valueOf(arteryPort),
         "--cassandra", cassandra, "--dc", "dc1"));
+    for (String seed : seeds) cmd.addAll(List.of("--seed", seed));
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
     long mark = Files.exists(log) ? Files.size(log) : 0;
