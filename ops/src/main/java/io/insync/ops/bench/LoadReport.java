@@ -121,7 +121,7 @@ public record LoadReport(
     }
     b.append(String.format(Locale.ROOT, "%n  exactly-once check over all %d messages sent: %s%n", check.sent(),
         check.exactlyOnce() ? "OK" : "FAILED"));
-    b.append(String.format(Locale.ROOT, "    acked %d, failed %d, unacked at end %d; missing (acked, never delivered) %d; duplicates %d (in %d messages); misrouted %d; delivered though unacked %d%n",
+    b.append(String.format(Locale.ROOT, "    acked %d, failed %d, unacked at end %d; missing (acked, not delivered by the end of the drain) %d; duplicates %d (in %d messages); misrouted %d; delivered though unacked %d%n",
         check.acked(), check.failed(), check.unackedAtEnd(), check.missing(), check.duplicateDeliveries(),
         check.duplicateMessages(), check.misrouted(), check.deliveredUnacked()));
     return b.toString();
