@@ -44,6 +44,12 @@ public final class InsyncNode implements AutoCloseable {
   }
 
   public static InsyncNode start(Config config) throws Exception {
+    if (java.util.concurrent.ForkJoinPool.getCommonPoolParallelism() < 2) {
+      log.warn("the JDK common pool has parallelism {}: every async CompletableFuture stage (each ask reply) "
+          + "will start a new thread and throughput collapses; start the JVM with "
+          + "-Djava.util.concurrent.ForkJoinPool.common.parallelism=4 (bin/insync does)",
+          java.util.concurrent.ForkJoinPool.getCommonPoolParallelism());
+    }
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "insync", config);
     try {
       Cluster cluster = Cluster.get(system);

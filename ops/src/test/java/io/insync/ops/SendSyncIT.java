@@ -207,4 +207,25 @@ class SendSyncIT {
       assertEquals(1, ack.getSeq());
     }
   }
+
+  @Test
+  void theSameDeviceConnectingAgainReplacesTheOlderSession() throws Exception {
+    String kim = unique("kim");
+    String token = TokenSigner.fromSecret(TokenSigner.DEV_SECRET).sign(kim, "phone", Instant.now().plusSeconds(60));
+    try (RawConnection older = new RawConnection(node.tcpPort()); RawConnection newer = new RawConnection(node.tcpPort())) {
+      older.send(Envelopes.auth(1, token, "raw"));
+      assertTrue(older.read().hasAuthOk());
+      newer.send(Envelopes.auth(1, token, "raw"));
+      assertTrue(newer.read().hasAuthOk());
+      Envelope replaced = older.read();
+      assertEquals(ErrorCode.SESSION_REPLACED, replaced.getError().getCode());
+      assertTrue(older.closedByServer());
+      // the newer session is the one that gets pushes
+      newer.send(Envelopes.send(2, "self-note", kim, Envelopes.text("note")));
+      Envelope first = newer.read();
+      Envelope second = newer.read();
+      List<Envelope.CommandCase> got = List.of(first.getCommandCase(), second.getCommandCase());
+      assertTrue(got.contains(Envelope.CommandCase.NOTIFY) && got.contains(Envelope.CommandCase.SEND_ACK), got.toString());
+    }
+  }
 }
