@@ -60,6 +60,10 @@ public final class InsyncNode implements AutoCloseable {
       UserRefs users = UserSharding.init(system);
       warmUp(system, users);
       GatewaySettings gs = GatewaySettings.fromConfig(config);
+      if (TokenSigner.DEV_SECRET.equals(gs.tokenSecret())) {
+        log.warn("tokens are signed with the development secret: anyone can sign in as anyone. "
+            + "Set INSYNC_TOKEN_SECRET (insync.gateway.token-secret) for any real deployment.");
+      }
       TcpGateway gateway = new TcpGateway(system,
           new Session.Deps(gs, users, TokenSigner.fromSecret(gs.tokenSecret())));
       InetSocketAddress bound = gateway.start();

@@ -37,6 +37,7 @@ final class ChatCommand extends ClientCommands implements Callable<Integer> {
 
       @Override
       public void onDisconnected(Throwable cause) {
+        if (cause == null) return; // we closed it
         System.out.println("* disconnected (" + cause.getMessage() + "), reconnecting ...");
       }
 
@@ -48,6 +49,7 @@ final class ChatCommand extends ClientCommands implements Callable<Integer> {
     try (InsyncClient client = client(user, device, true, listener)) {
       await(client.connect(), timeout);
       System.out.println("* '/to USER' picks a recipient" + (to != null ? " (now: " + to + ")" : "") + "; '/quit' leaves");
+      List<java.util.concurrent.CompletableFuture<?>> outstanding = new java.util.ArrayList<>();
       BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
       String line;
       while ((line = in.readLine()) != null) {
@@ -69,9 +71,16 @@ final class ChatCommand extends ClientCommands implements Callable<Integer> {
           continue;
         }
         String text = line;
-        client.send(to, Envelopes.text(text)).whenComplete((ack, err) -> System.out.println(err == null
+        outstanding.add(client.send(to, Envelopes.text(text)).whenComplete((ack, err) -> System.out.println(err == null
             ? "  ✓ #" + ack.getSeq()
-            : "* not sent: " + SendCommand.rootMessage(err)));
+            : "* not sent: " + SendCommand.rootMessage(err))));
+      }
+      // leave only once what was typed is acked (or has failed)
+      try {
+        java.util.concurrent.CompletableFuture.allOf(outstanding.toArray(java.util.concurrent.CompletableFuture[]::new))
+            .get(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+      } catch (Exception e) {
+        System.out.println("* some messages were not acknowledged before leaving");
       }
       return 0;
     }
