@@ -65,7 +65,8 @@ class KryoSerializerTest {
         new UserEntity.NewItems("bob", 5, List.of(item)),
         new UserEntity.SessionReplaced("bob", "phone"),
         new UserEntity.GetStatus(probe.getRef().narrow()),
-        new UserEntity.Status("bob", 5, 0, List.of("phone")));
+        new UserEntity.Status("bob", 5, 0, List.of("phone")),
+        new UserEntity.KeepAlive("delivery to bob pending"));
     for (Object m : messages) {
       assertEquals(m, roundTrip(m), "round trip of " + m.getClass().getSimpleName());
     }

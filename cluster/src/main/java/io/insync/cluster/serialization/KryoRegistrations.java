@@ -59,6 +59,7 @@ public final class KryoRegistrations {
     k.register(UserEntity.SessionReplaced.class, 314);
     k.register(UserEntity.GetStatus.class, 315);
     k.register(UserEntity.Status.class, 316);
+    k.register(UserEntity.KeepAlive.class, 317);
   }
 
   private static Class<?> actorRefAdapterClass() {

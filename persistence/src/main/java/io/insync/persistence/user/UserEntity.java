@@ -114,6 +114,13 @@ public final class UserEntity
   /** Another session of the same device took over. */
   public record SessionReplaced(String user, String device) implements DeviceEvent {}
 
+  /**
+   * Sent by an entity to itself <em>through sharding</em> while a delivery keeps failing: it
+   * counts as activity (so the entity is not passivated with deliveries pending), and if the
+   * entity was stopped or moved meanwhile, it starts it again, and recovery resumes delivery.
+   */
+  public record KeepAlive(String reason) implements Command {}
+
   /** For operators and tests. */
   public record GetStatus(ActorRef<Status> replyTo) implements Command {}
 
@@ -257,6 +264,7 @@ public final class UserEntity
         .onCommand(Deliver.class, this::onDeliver)
         .onCommand(DeliveryConfirmed.class, this::onDeliveryConfirmed)
         .onCommand(DeliveryFailed.class, this::onDeliveryFailed)
+        .onCommand(KeepAlive.class, (s, c) -> Effect().noReply())
         .onCommand(RetryDelivery.class, (s, c) -> {
           deliver(s, c.to());
           return Effect().noReply();
@@ -388,6 +396,7 @@ public final class UserEntity
           userId, c.to(), n, delay, c.why());
     }
     timers.startSingleTimer(retryKey(c.to()), new RetryDelivery(c.to()), delay);
+    refs.user(userId).tell(new KeepAlive("delivery to " + c.to() + " pending"));
     return Effect().noReply();
   }
 

@@ -162,6 +162,8 @@ class UserEntityTest {
     assertEquals(List.of(1L), first.items().stream().map(Delivery::senderSeq).toList());
     // no receipt: after the timeout the pending batch (now both, in order) is sent again
     Deliver second = (Deliver) other("bob").receiveMessage(Duration.ofSeconds(3));
+    // and the entity keeps itself alive through sharding while the delivery is pending
+    assertInstanceOf(UserEntity.KeepAlive.class, other(aliceId).receiveMessage(Duration.ofSeconds(3)));
     assertEquals(List.of(1L, 2L), second.items().stream().map(Delivery::senderSeq).toList());
     second.replyTo().tell(new DeliveryReceipt("bob", 2));
     assertEquals(1, ((SendAccepted) reply.receiveMessage()).seq());
