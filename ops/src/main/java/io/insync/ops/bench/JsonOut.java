@@ -59,7 +59,8 @@ public final class JsonOut {
     return b + "}";
   }
 
-  static void str(StringBuilder b, String s) {
+  /** Appends {@code s} as a JSON string literal (the one escaper of the ops module). */
+  public static void str(StringBuilder b, String s) {
     b.append('"');
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);

@@ -1,5 +1,6 @@
 package io.insync.ops.cli;
 
+import io.insync.ops.bench.JsonOut;
 import io.insync.protocol.Item;
 
 /** Minimal JSON output for the CLI (one object per line); no dependency needed for this. */
@@ -7,22 +8,9 @@ final class Json {
   private Json() {}
 
   static String str(String s) {
-    StringBuilder b = new StringBuilder(s.length() + 2).append('"');
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      switch (c) {
-        case '"' -> b.append("\\\"");
-        case '\\' -> b.append("\\\\");
-        case '\n' -> b.append("\\n");
-        case '\r' -> b.append("\\r");
-        case '\t' -> b.append("\\t");
-        default -> {
-          if (c < 0x20) b.append(String.format("\\u%04x", (int) c));
-          else b.append(c);
-        }
-      }
-    }
-    return b.append('"').toString();
+    StringBuilder b = new StringBuilder(s.length() + 2);
+    JsonOut.str(b, s);
+    return b.toString();
   }
 
   static String item(Item i) {
