@@ -128,14 +128,26 @@ public final class UserState {
 
   /** Items after {@code key} from memory, at most {@code max}; requires {@link #tailCovers}. */
   public List<InboxItem> tailAfter(long key, int max) {
-    List<InboxItem> out = new ArrayList<>(Math.min(max, tail.size()));
-    if (key >= lastSeq) return out;
-    // the tail is gapless, so the first wanted item sits at a computable index
+    if (key >= lastSeq || max <= 0) return new ArrayList<>(0);
     long first = tailStart();
-    int skip = (int) Math.max(0, key + 1 - first);
-    Iterator<InboxItem> it = tail.iterator();
-    for (int i = 0; i < skip && it.hasNext(); i++) it.next();
-    while (it.hasNext() && out.size() < max) out.add(it.next());
+    long from = Math.max(key + 1, first); // the first wanted seq
+    int wanted = (int) Math.min(max, lastSeq - from + 1);
+    List<InboxItem> out = new ArrayList<>(wanted);
+    // the tail is gapless: walk from whichever end is nearer (usually the newest end)
+    if (lastSeq - from < from - first) {
+      Iterator<InboxItem> it = tail.descendingIterator();
+      List<InboxItem> newestFirst = new ArrayList<>();
+      while (it.hasNext()) {
+        InboxItem i = it.next();
+        if (i.seq() < from) break;
+        newestFirst.add(i);
+      }
+      for (int i = newestFirst.size() - 1; i >= 0 && out.size() < wanted; i--) out.add(newestFirst.get(i));
+    } else {
+      Iterator<InboxItem> it = tail.iterator();
+      for (long skip = from - first; skip > 0 && it.hasNext(); skip--) it.next();
+      while (it.hasNext() && out.size() < wanted) out.add(it.next());
+    }
     return out;
   }
 
