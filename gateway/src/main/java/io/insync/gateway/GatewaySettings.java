@@ -32,9 +32,4 @@ public record GatewaySettings(
         c.getInt("worker-threads"),
         c.getInt("stash-capacity"));
   }
-
-  public GatewaySettings withPort(int newPort) {
-    return new GatewaySettings(host, newPort, maxFrameBytes, authTimeout, idleTimeout, heartbeatSeconds,
-        requestTimeout, tokenSecret, maxConnections, workerThreads, stashCapacity);
-  }
 }
