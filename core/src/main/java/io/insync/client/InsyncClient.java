@@ -662,21 +662,22 @@ public final class InsyncClient implements AutoCloseable {
   }
 
   private void completeSend(SendOp op, SendAck ack) {
-    if (sends.get(op.clientMsgId) == op) {
-      sends.remove(op.clientMsgId);
-    }
-    cancel(op.deadline);
-    cancel(op.retry);
+    forget(op);
     op.future.complete(ack);
   }
 
   private void failSend(SendOp op, Throwable cause) {
+    forget(op);
+    op.future.completeExceptionally(cause);
+  }
+
+  /** The send is over: no more retries, no deadline, not tracked under its client_msg_id. */
+  private void forget(SendOp op) {
     if (sends.get(op.clientMsgId) == op) {
       sends.remove(op.clientMsgId);
     }
     cancel(op.deadline);
     cancel(op.retry);
-    op.future.completeExceptionally(cause);
   }
 
   private void sendAck(long key) {

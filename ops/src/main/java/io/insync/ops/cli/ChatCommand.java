@@ -73,7 +73,7 @@ final class ChatCommand extends ClientCommands implements Callable<Integer> {
         String text = line;
         outstanding.add(client.send(to, Envelopes.text(text)).whenComplete((ack, err) -> System.out.println(err == null
             ? "  ✓ #" + ack.getSeq()
-            : "* not sent: " + SendCommand.rootMessage(err))));
+            : "* not sent: " + InsyncCli.rootMessage(err))));
       }
       // leave only once what was typed is acked (or has failed)
       try {

@@ -47,7 +47,7 @@ final class SendCommand extends ClientCommands implements Callable<Integer> {
           synchronized (System.out) {
             if (err != null) {
               failed.incrementAndGet();
-              System.err.println("send " + id + " failed: " + rootMessage(err));
+              System.err.println("send " + id + " failed: " + InsyncCli.rootMessage(err));
             } else {
               System.out.println("{\"client_msg_id\":" + Json.str(ack.getClientMsgId()) + ",\"seq\":" + ack.getSeq() + "}");
               System.out.flush();
@@ -64,10 +64,5 @@ final class SendCommand extends ClientCommands implements Callable<Integer> {
       if (notDone > 0) System.err.println(notDone + " send(s) not acknowledged within " + timeout);
       return failed.get() + notDone == 0 ? 0 : 1;
     }
-  }
-
-  static String rootMessage(Throwable t) {
-    while (t.getCause() != null && t.getCause() != t) t = t.getCause();
-    return t.getMessage() != null ? t.getMessage() : t.toString();
   }
 }
