@@ -73,6 +73,8 @@ public final class InsyncClient implements AutoCloseable {
   private final EventLoopGroup group;
   private final boolean ownGroup;
   private final EventLoop loop;
+  /** Set once close() shuts down an own event loop group: later calls fail at once. */
+  private volatile boolean groupShutDown;
   private final Bootstrap bootstrap;
   private final Backoff backoff;
   private final List<InetSocketAddress> addresses;
@@ -284,6 +286,7 @@ public final class InsyncClient implements AutoCloseable {
       }
     }
     if (ownGroup) {
+      groupShutDown = true;
       group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
     }
   }
@@ -817,6 +820,13 @@ public final class InsyncClient implements AutoCloseable {
     };
     if (loop.inEventLoop()) {
       guarded.run();
+      return;
+    }
+    if (groupShutDown) {
+      // an own event loop that is shutting down may accept a task and never run it
+      if (result != null) {
+        result.completeExceptionally(new ConnectionLostException("client is closed"));
+      }
       return;
     }
     try {

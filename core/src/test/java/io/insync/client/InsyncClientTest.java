@@ -292,6 +292,20 @@ class InsyncClientTest {
   }
 
   @Test
+  void callsRightAfterCloseFailAtOnceInsteadOfHanging() throws Exception {
+    for (int round = 0; round < 20; round++) {
+      InsyncClient c = InsyncClient.create(options().autoSync(false).build());
+      CompletableFuture<AuthOk> connected = c.connect();
+      server.acceptAuth(0);
+      await(connected);
+      c.close();
+      CompletableFuture<SyncResult> after = c.sync(0, 1);
+      ExecutionException e = assertThrows(ExecutionException.class, () -> after.get(2, TimeUnit.SECONDS));
+      assertInstanceOf(ConnectionLostException.class, e.getCause());
+    }
+  }
+
+  @Test
   void repliesAreMatchedOnRequestId() throws Exception {
     client = InsyncClient.create(options().autoSync(false).build());
     CompletableFuture<AuthOk> connected = client.connect();
