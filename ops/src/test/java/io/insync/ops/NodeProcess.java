@@ -20,6 +20,7 @@ public final class NodeProcess implements AutoCloseable {
   private final String cassandra;
   private final Path log;
   private final List<String> seeds = new ArrayList<>();
+  private final List<String> jvmArgs = new ArrayList<>();
   private Process process;
 
   public NodeProcess(String cassandraHostPort, String name) throws IOException {
@@ -57,6 +58,12 @@ public final class NodeProcess implements AutoCloseable {
     return this;
   }
 
+  /** Extra JVM arguments (for example {@code -Dinsync.user.delivery-timeout=1s}), after the defaults. */
+  public NodeProcess withJvmArgs(String... args) {
+    jvmArgs.addAll(List.of(args));
+    return this;
+  }
+
   /** Starts the JVM and waits for "insync node ready". */
   public NodeProcess start() throws Exception {
     List<String> cmd = new ArrayList<>();
@@ -71,6 +78,7 @@ public final class NodeProcess implements AutoCloseable {
     cmd.add("-Dinsync.gateway.auth-timeout=2s");
     cmd.add("-Dinsync.gateway.idle-timeout=6s");
     cmd.add("-Dinsync.gateway.heartbeat-interval=2s");
+    cmd.addAll(jvmArgs);
     cmd.add("-cp");
     cmd.add(System.getProperty("java.class.path"));
     cmd.add("io.insync.ops.cli.InsyncCli");
