@@ -9,6 +9,7 @@ import io.insync.cluster.serialization.KryoSerializer;
 import io.insync.persistence.user.InboxItem;
 import io.insync.persistence.user.MessageContent;
 import io.insync.persistence.user.UserEntity;
+import io.insync.protocol.ErrorCode;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
@@ -49,7 +50,7 @@ class KryoSerializerTest {
     List<Object> messages = List.of(
         new UserEntity.SendMessage("phone", "m-1", "bob", content, probe.getRef().narrow()),
         new UserEntity.SendAccepted("m-1", 5, 123),
-        new UserEntity.SendRejected("m-1", "BAD_REQUEST", "nope", 250),
+        new UserEntity.SendRejected("m-1", ErrorCode.RATE_LIMITED, "nope", 250),
         new UserEntity.Deliver("alice", List.of(new UserEntity.Delivery(5, "phone", "m-1", content, 123)),
             probe.getRef().narrow()),
         new UserEntity.DeliveryReceipt("bob", 5),
@@ -57,9 +58,9 @@ class KryoSerializerTest {
         new UserEntity.SyncOk(List.of(item, item), 5, false, 5),
         new UserEntity.SyncOk(new ArrayList<>(List.of(item)), 5, true, 9),
         new UserEntity.SyncOk(List.of(), 0, false, 0),
-        new UserEntity.SyncFailed("BAD_REQUEST", "ahead"),
+        new UserEntity.SyncFailed(ErrorCode.BAD_REQUEST, "ahead", 0),
         new UserEntity.AckKey("phone", 5),
-        new UserEntity.Connect("phone", probe.getRef().narrow(), probe.getRef().narrow()),
+        new UserEntity.Connect("phone", probe.getRef().narrow(), 1700000000000L, probe.getRef().narrow()),
         new UserEntity.Connected(5, 4),
         new UserEntity.Disconnect("phone", probe.getRef().narrow()),
         new UserEntity.NewItems("bob", 5, List.of(item)),

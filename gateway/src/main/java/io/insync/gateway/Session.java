@@ -81,6 +81,7 @@ public final class Session extends AbstractBehavior<Session.Msg> {
   private String device;
   private boolean authPending;
   private boolean closing;
+  private long startedAt;
 
   private Session(ActorContext<Msg> ctx, StashBuffer<Msg> stash, Channel channel, Deps deps) {
     super(ctx);
@@ -152,8 +153,10 @@ public final class Session extends AbstractBehavior<Session.Msg> {
     long requestId = env.getRequestId();
     String u = claims.user();
     String d = claims.device();
+    startedAt = System.currentTimeMillis();
+    long started = startedAt;
     getContext().ask(UserEntity.Connected.class, deps.users().user(u), deps.settings().requestTimeout(),
-        replyTo -> new UserEntity.Connect(d, pushes, replyTo),
+        replyTo -> new UserEntity.Connect(d, pushes, started, replyTo),
         (ok, err) -> new Authenticated(requestId, u, d, ok, err));
     return this;
   }
@@ -203,7 +206,7 @@ public final class Session extends AbstractBehavior<Session.Msg> {
       write(Envelope.newBuilder().setRequestId(d.requestId()).setSendAck(SendAck.newBuilder()
           .setClientMsgId(ok.clientMsgId()).setSeq(ok.seq()).setServerTs(ok.serverTs())).build());
     } else if (d.result() instanceof UserEntity.SendRejected no) {
-      write(Envelopes.error(d.requestId(), code(no.code()), no.reason(), no.retryAfterMs(), false));
+      write(Envelopes.error(d.requestId(), no.code(), no.reason(), no.retryAfterMs(), false));
     }
     return this;
   }
@@ -224,7 +227,7 @@ public final class Session extends AbstractBehavior<Session.Msg> {
       for (InboxItem i : ok.items()) r.addItems(item(i));
       write(Envelope.newBuilder().setRequestId(d.requestId()).setSyncResult(r).build());
     } else if (d.result() instanceof UserEntity.SyncFailed f) {
-      write(Envelopes.error(d.requestId(), code(f.code()), f.reason(), f.code().equals("UNAVAILABLE") ? 1000 : 0, false));
+      write(Envelopes.error(d.requestId(), f.code(), f.reason(), f.retryAfterMs(), false));
     }
     return this;
   }
@@ -233,7 +236,7 @@ public final class Session extends AbstractBehavior<Session.Msg> {
     long requestId = env.getRequestId();
     // a heartbeat also renews this session's registration (the entity may have restarted)
     getContext().ask(UserEntity.Connected.class, deps.users().user(user), deps.settings().requestTimeout(),
-        replyTo -> new UserEntity.Connect(device, pushes, replyTo),
+        replyTo -> new UserEntity.Connect(device, pushes, startedAt, replyTo),
         (ok, err) -> new HeartbeatDone(requestId, ok, err));
   }
 
@@ -277,14 +280,6 @@ public final class Session extends AbstractBehavior<Session.Msg> {
     return Item.newBuilder()
         .setSeq(i.seq()).setFrom(i.from()).setTo(i.to()).setFromDevice(i.fromDevice())
         .setClientMsgId(i.clientMsgId()).setServerTs(i.serverTs()).setContent(c).build();
-  }
-
-  private static ErrorCode code(String name) {
-    try {
-      return ErrorCode.valueOf(name);
-    } catch (IllegalArgumentException e) {
-      return ErrorCode.INTERNAL;
-    }
   }
 
   private io.netty.channel.ChannelFuture write(Envelope e) {

@@ -60,6 +60,7 @@ public final class KryoRegistrations {
     k.register(UserEntity.GetStatus.class, 315);
     k.register(UserEntity.Status.class, 316);
     k.register(UserEntity.KeepAlive.class, 317);
+    k.register(io.insync.protocol.ErrorCode.class, 318);
   }
 
   private static Class<?> actorRefAdapterClass() {

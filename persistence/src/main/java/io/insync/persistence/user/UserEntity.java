@@ -1,6 +1,7 @@
 package io.insync.persistence.user;
 
 import io.insync.persistence.ClusterMessage;
+import io.insync.protocol.ErrorCode;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -65,8 +66,8 @@ public final class UserEntity
   /** @param seq the message's seq in the sender's inbox */
   public record SendAccepted(String clientMsgId, long seq, long serverTs) implements SendResult {}
 
-  /** @param code one of BAD_REQUEST, UNAVAILABLE */
-  public record SendRejected(String clientMsgId, String code, String reason, int retryAfterMs)
+  /** @param code BAD_REQUEST, UNAVAILABLE or RATE_LIMITED; retryAfterMs > 0 when a retry may succeed */
+  public record SendRejected(String clientMsgId, ErrorCode code, String reason, int retryAfterMs)
       implements SendResult {}
 
   /** Entity to entity: append these messages of {@code from}, in order. */
@@ -88,17 +89,21 @@ public final class UserEntity
   public record SyncOk(List<InboxItem> items, long syncKey, boolean hasMore, long latestSeq)
       implements SyncResult {}
 
-  /** @param code one of BAD_REQUEST, UNAVAILABLE, INTERNAL */
-  public record SyncFailed(String code, String reason) implements SyncResult {}
+  /** @param code BAD_REQUEST, UNAVAILABLE or INTERNAL; retryAfterMs > 0 when a retry may succeed */
+  public record SyncFailed(ErrorCode code, String reason, int retryAfterMs) implements SyncResult {}
 
   /** The device has everything up to {@code key}. No reply. */
   public record AckKey(String device, long key) implements Command {}
 
   /**
    * A device's session is online (sent on auth and on every heartbeat): it will get
-   * {@link NewItems}. A newer session of the same device replaces the older one.
+   * {@link NewItems}. A newer session of the same device replaces the older one; "newer" is
+   * decided by {@code sessionStartedAt} (epoch millis at which the gateway accepted the session's
+   * Auth, the same on every Connect of that session), so a delayed Connect of a dead session can
+   * never evict a newer one.
    */
-  public record Connect(String device, ActorRef<DeviceEvent> session, ActorRef<Connected> replyTo)
+  public record Connect(String device, ActorRef<DeviceEvent> session, long sessionStartedAt,
+      ActorRef<Connected> replyTo)
       implements Command {}
 
   public record Connected(long latestSeq, long deviceKey) implements ClusterMessage {}
@@ -295,7 +300,7 @@ public final class UserEntity
   private ReplyEffect<Event, UserState> onSend(UserState state, SendMessage cmd) {
     String problem = validate(cmd);
     if (problem != null) {
-      return Effect().reply(cmd.replyTo(), new SendRejected(cmd.clientMsgId(), "BAD_REQUEST", problem, 0));
+      return Effect().reply(cmd.replyTo(), new SendRejected(cmd.clientMsgId(), ErrorCode.BAD_REQUEST, problem, 0));
     }
     var before = state.sentBefore(cmd.device(), cmd.clientMsgId());
     if (before.isPresent()) {
@@ -470,10 +475,10 @@ public final class UserEntity
     int max = c.maxItems() <= 0 ? settings.syncPageMax() : Math.min(c.maxItems(), settings.syncPageMax());
     long key = c.afterKey();
     long latest = state.lastSeq();
-    if (key < 0) return Effect().reply(c.replyTo(), new SyncFailed("BAD_REQUEST", "sync key is negative"));
+    if (key < 0) return Effect().reply(c.replyTo(), new SyncFailed(ErrorCode.BAD_REQUEST, "sync key is negative", 0));
     if (key > latest) {
-      return Effect().reply(c.replyTo(), new SyncFailed("BAD_REQUEST",
-          "sync key " + key + " is ahead of the inbox (latest " + latest + ")"));
+      return Effect().reply(c.replyTo(), new SyncFailed(ErrorCode.BAD_REQUEST,
+          "sync key " + key + " is ahead of the inbox (latest " + latest + ")", 0));
     }
     if (state.tailCovers(key)) {
       List<InboxItem> items = limitBytes(state.tailAfter(key, max), settings.syncPageMaxBytes());
@@ -498,13 +503,13 @@ public final class UserEntity
         .runWith(Sink.seq(), ctx.getSystem())
         .whenComplete((items, err) -> {
           if (err != null) {
-            replyTo.tell(new SyncFailed("UNAVAILABLE", "journal read failed: " + err.getMessage()));
+            replyTo.tell(new SyncFailed(ErrorCode.UNAVAILABLE, "journal read failed: " + err.getMessage(), 1000));
             return;
           }
           for (int i = 0; i < items.size(); i++) {
             if (items.get(i).seq() != key + 1 + i) {
-              replyTo.tell(new SyncFailed("INTERNAL",
-                  "journal of " + self + " has a gap before seq " + items.get(i).seq()));
+              replyTo.tell(new SyncFailed(ErrorCode.INTERNAL,
+                  "journal of " + self + " has a gap before seq " + items.get(i).seq(), 0));
               return;
             }
           }

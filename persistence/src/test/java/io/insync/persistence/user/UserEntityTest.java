@@ -176,7 +176,7 @@ class UserEntityTest {
     var r = alice.runCommand(new SendMessage("d1", "", "bob", text("x"), reply.getRef()));
     assertTrue(r.events().isEmpty());
     SendRejected rej = (SendRejected) reply.receiveMessage();
-    assertEquals("BAD_REQUEST", rej.code());
+    assertEquals(io.insync.protocol.ErrorCode.BAD_REQUEST, rej.code());
     alice.runCommand(new SendMessage("d1", "big", "bob", text("x".repeat(40_000)), reply.getRef()));
     assertTrue(((SendRejected) reply.receiveMessage()).reason().contains("larger"));
   }
@@ -284,7 +284,7 @@ class UserEntityTest {
     var result = kit.createTestProbe(SyncResult.class);
     alice.runCommand(new Sync("d1", 5, 0, result.getRef()));
     SyncFailed f = (SyncFailed) result.receiveMessage();
-    assertEquals("BAD_REQUEST", f.code());
+    assertEquals(io.insync.protocol.ErrorCode.BAD_REQUEST, f.code());
     assertTrue(f.reason().contains("ahead"));
   }
 
@@ -292,7 +292,7 @@ class UserEntityTest {
   void onlineDevicesAreNotifiedWithSmallItemsInline() {
     var session = kit.createTestProbe(DeviceEvent.class);
     var connected = kit.createTestProbe(Connected.class);
-    alice.runCommand(new Connect("phone", session.getRef(), connected.getRef()));
+    alice.runCommand(new Connect("phone", session.getRef(), 1L, connected.getRef()));
     assertEquals(new Connected(0, 0), connected.receiveMessage());
     var receipt = kit.createTestProbe(DeliveryReceipt.class);
     alice.runCommand(new Deliver("bob", List.of(new Delivery(1, "b", "x", text("hey"), 5)), receipt.getRef()));
@@ -310,7 +310,7 @@ class UserEntityTest {
     assertTrue(r.events().isEmpty(), "an ack is not written on its own at once");
     var session = kit.createTestProbe(DeviceEvent.class);
     var connected = kit.createTestProbe(Connected.class);
-    alice.runCommand(new Connect("phone", session.getRef(), connected.getRef()));
+    alice.runCommand(new Connect("phone", session.getRef(), 1L, connected.getRef()));
     assertEquals(new Connected(3, 2), connected.receiveMessage());
     // after the flush delay it is written, and survives a restart
     long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
