@@ -15,10 +15,40 @@ public record GatewaySettings(
     String tokenSecret,
     int maxConnections,
     int workerThreads,
-    int stashCapacity) {
+    int stashCapacity,
+    Backpressure backpressure,
+    AdmissionBounds admission,
+    RetryAfter retryAfter) {
+
+  /** {@code insync.gateway.backpressure}: when a connection is not read. */
+  public record Backpressure(int maxOutstanding, int resumeOutstanding, int writeHighWaterMark,
+      int writeLowWaterMark) {
+    public Backpressure {
+      if (maxOutstanding < 1) throw new IllegalArgumentException("backpressure.max-outstanding must be >= 1");
+      if (resumeOutstanding < 0 || resumeOutstanding >= maxOutstanding) {
+        throw new IllegalArgumentException("backpressure.resume-outstanding must be in [0, max-outstanding)");
+      }
+      if (writeLowWaterMark < 0 || writeLowWaterMark > writeHighWaterMark) {
+        throw new IllegalArgumentException("backpressure.write-buffer-low-water-mark must be <= the high-water mark");
+      }
+    }
+  }
+
+  /** {@code insync.gateway.admission}: the node-wide bound on requests in flight to entities. */
+  public record AdmissionBounds(int maxInFlight, int authMaxInFlight) {
+    public AdmissionBounds {
+      if (maxInFlight < 1 || authMaxInFlight < 1) throw new IllegalArgumentException("admission bounds must be >= 1");
+    }
+  }
+
+  /** {@code insync.gateway.retry-after}, in milliseconds. */
+  public record RetryAfter(int nodeBusy, int authRefused, int entityTimeout, int stashFull, int gatewayFull) {}
 
   public static GatewaySettings fromConfig(Config root) {
     Config c = root.getConfig("insync.gateway");
+    Config bp = c.getConfig("backpressure");
+    Config ad = c.getConfig("admission");
+    Config ra = c.getConfig("retry-after");
     return new GatewaySettings(
         c.getString("host"),
         c.getInt("port"),
@@ -30,6 +60,16 @@ public record GatewaySettings(
         c.getString("token-secret"),
         c.getInt("max-connections"),
         c.getInt("worker-threads"),
-        c.getInt("stash-capacity"));
+        c.getInt("stash-capacity"),
+        new Backpressure(bp.getInt("max-outstanding"), bp.getInt("resume-outstanding"),
+            (int) bp.getBytes("write-buffer-high-water-mark").longValue(),
+            (int) bp.getBytes("write-buffer-low-water-mark").longValue()),
+        new AdmissionBounds(ad.getInt("max-in-flight"), ad.getInt("auth-max-in-flight")),
+        new RetryAfter(millis(ra, "node-busy"), millis(ra, "auth-refused"), millis(ra, "entity-timeout"),
+            millis(ra, "stash-full"), millis(ra, "gateway-full")));
+  }
+
+  private static int millis(Config c, String key) {
+    return (int) Math.min(Integer.MAX_VALUE, c.getDuration(key).toMillis());
   }
 }

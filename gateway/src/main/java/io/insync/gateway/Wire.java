@@ -1,0 +1,123 @@
+package io.insync.gateway;
+
+import com.google.protobuf.ByteString;
+import io.insync.core.codec.Envelopes;
+import io.insync.persistence.user.InboxItem;
+import io.insync.persistence.user.MessageContent;
+import io.insync.persistence.user.UserEntity;
+import io.insync.protocol.Ack;
+import io.insync.protocol.AuthOk;
+import io.insync.protocol.Content;
+import io.insync.protocol.Envelope;
+import io.insync.protocol.ErrorCode;
+import io.insync.protocol.Heartbeat;
+import io.insync.protocol.Item;
+import io.insync.protocol.Notify;
+import io.insync.protocol.Send;
+import io.insync.protocol.SendAck;
+import io.insync.protocol.Sync;
+import io.insync.protocol.SyncResult;
+import org.apache.pekko.actor.typed.ActorRef;
+
+/**
+ * The one place where wire messages become entity commands and entity answers become wire
+ * messages. Plain functions, no state.
+ *
+ * <p>Sequence numbers and sync keys are uint64 on the wire and {@code long} in the entity. The
+ * entity never gets a negative key: a Sync key at or above 2^63 (negative as a Java long) is
+ * refused here ({@link #syncKeyProblem}), since no inbox can be that long; an Ack key that large
+ * becomes {@link Long#MAX_VALUE} (the entity clamps acked keys to its latest seq anyway).
+ */
+final class Wire {
+  private Wire() {}
+
+  // ------------------------------------------------------------------ client -> entity
+
+  /** The entity command for a Send of {@code device}. */
+  static UserEntity.SendMessage sendMessage(String device, Send send, ActorRef<UserEntity.SendResult> replyTo) {
+    Content c = send.getContent();
+    MessageContent content = new MessageContent(c.getText(), c.getData().toByteArray(), c.getType());
+    return new UserEntity.SendMessage(device, send.getClientMsgId(), send.getTo(), content, replyTo);
+  }
+
+  /**
+   * The entity command for a Sync whose key {@link #syncKeyProblem} accepted. {@code max_items} is
+   * uint32: a value above {@code Integer.MAX_VALUE} means "as many as you give", which the entity
+   * caps.
+   */
+  static UserEntity.Sync sync(String device, Sync sync, ActorRef<UserEntity.SyncResult> replyTo) {
+    int max = sync.getMaxItems() < 0 ? Integer.MAX_VALUE : sync.getMaxItems();
+    return new UserEntity.Sync(device, sync.getSyncKey(), max, replyTo);
+  }
+
+  /** Why a Sync key cannot be served (a uint64 at or above 2^63), or null if it can be asked for. */
+  static String syncKeyProblem(long wireKey) {
+    return wireKey < 0 ? "sync key " + Long.toUnsignedString(wireKey) + " is ahead of the inbox" : null;
+  }
+
+  /** The entity command for an Ack; a uint64 key at or above 2^63 is sent as {@code Long.MAX_VALUE}. */
+  static UserEntity.AckKey ackKey(String device, Ack ack) {
+    long key = ack.getSyncKey() < 0 ? Long.MAX_VALUE : ack.getSyncKey();
+    return new UserEntity.AckKey(device, key);
+  }
+
+  // ------------------------------------------------------------------ entity -> client
+
+  static Envelope authOk(long requestId, String user, String device, UserEntity.Connected c, int heartbeatSeconds) {
+    return Envelope.newBuilder().setRequestId(requestId).setAuthOk(AuthOk.newBuilder()
+        .setUserId(user).setDeviceId(device)
+        .setLatestSeq(c.latestSeq())
+        .setDeviceKey(c.deviceKey())
+        .setHeartbeatSeconds(heartbeatSeconds)).build();
+  }
+
+  static Envelope heartbeat(long requestId, UserEntity.Connected c) {
+    return Envelope.newBuilder().setRequestId(requestId)
+        .setHeartbeat(Heartbeat.newBuilder().setLatestSeq(c.latestSeq())).build();
+  }
+
+  static Envelope sendResult(long requestId, UserEntity.SendResult result) {
+    if (result instanceof UserEntity.SendAccepted ok) {
+      return Envelope.newBuilder().setRequestId(requestId).setSendAck(SendAck.newBuilder()
+          .setClientMsgId(ok.clientMsgId()).setSeq(ok.seq()).setServerTs(ok.serverTs())).build();
+    }
+    UserEntity.SendRejected no = (UserEntity.SendRejected) result;
+    return Envelopes.error(requestId, no.code(), no.reason(), no.retryAfterMs(), false);
+  }
+
+  static Envelope syncResult(long requestId, UserEntity.SyncResult result) {
+    if (result instanceof UserEntity.SyncOk ok) {
+      SyncResult.Builder r = SyncResult.newBuilder().setSyncKey(ok.syncKey()).setHasMore(ok.hasMore());
+      for (InboxItem i : ok.items()) r.addItems(item(i));
+      return Envelope.newBuilder().setRequestId(requestId).setSyncResult(r).build();
+    }
+    UserEntity.SyncFailed f = (UserEntity.SyncFailed) result;
+    return Envelopes.error(requestId, f.code(), f.reason(), f.retryAfterMs(), false);
+  }
+
+  static Envelope notify(UserEntity.NewItems n) {
+    Notify.Builder notify = Notify.newBuilder().setLatestSeq(n.latestSeq());
+    for (InboxItem i : n.inline()) notify.addItems(item(i));
+    return Envelope.newBuilder().setNotify(notify).build();
+  }
+
+  static Item item(InboxItem i) {
+    MessageContent mc = i.content();
+    Content.Builder c = Content.newBuilder().setText(mc.text()).setType(mc.type());
+    byte[] data = mc.data();
+    if (data.length > 0) c.setData(ByteString.copyFrom(data));
+    return Item.newBuilder()
+        .setSeq(i.seq()).setFrom(i.from()).setTo(i.to()).setFromDevice(i.fromDevice())
+        .setClientMsgId(i.clientMsgId()).setServerTs(i.serverTs()).setContent(c).build();
+  }
+
+  /** A request-scoped, non-fatal Error. */
+  static Envelope error(long requestId, ErrorCode code, String reason, int retryAfterMs) {
+    return Envelopes.error(requestId, code, reason, retryAfterMs, false);
+  }
+
+  /** A fatal Error: the connection closes after it. */
+  static Envelope fatal(long requestId, ErrorCode code, String reason, int retryAfterMs) {
+    return Envelopes.error(requestId, code, reason, retryAfterMs, true);
+  }
+}

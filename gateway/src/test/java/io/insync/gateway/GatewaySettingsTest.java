@@ -1,0 +1,30 @@
+package io.insync.gateway;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import com.typesafe.config.ConfigFactory;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+/** The defaults in reference.conf are read into the settings, and inconsistent bounds are refused. */
+class GatewaySettingsTest {
+  @Test
+  void defaults() {
+    GatewaySettings s = GatewaySettings.fromConfig(ConfigFactory.load());
+    assertEquals(7400, s.port());
+    assertEquals(1 << 20, s.maxFrameBytes());
+    assertEquals(30, s.heartbeatSeconds());
+    assertEquals(Duration.ofSeconds(90), s.idleTimeout());
+    assertEquals(new GatewaySettings.Backpressure(64, 32, 256 * 1024, 32 * 1024), s.backpressure());
+    assertEquals(new GatewaySettings.AdmissionBounds(2000, 1500), s.admission());
+    assertEquals(new GatewaySettings.RetryAfter(1000, 2000, 1000, 500, 5000), s.retryAfter());
+  }
+
+  @Test
+  void resumeMustBeBelowTheBound() {
+    assertThrows(IllegalArgumentException.class, () -> GatewaySettings.fromConfig(ConfigFactory
+        .parseString("insync.gateway.backpressure { max-outstanding = 8, resume-outstanding = 8 }")
+        .withFallback(ConfigFactory.load())));
+  }
+}
