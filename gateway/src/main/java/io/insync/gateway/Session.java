@@ -1,43 +1,43 @@
 package io.insync.gateway;
 
-import com.google.protobuf.ByteString;
 import io.insync.core.Ids;
 import io.insync.core.auth.InvalidTokenException;
 import io.insync.core.auth.TokenSigner;
 import io.insync.core.codec.Envelopes;
-import io.insync.persistence.user.InboxItem;
-import io.insync.persistence.user.MessageContent;
 import io.insync.persistence.user.UserEntity;
 import io.insync.persistence.user.UserRefs;
-import io.insync.protocol.AuthOk;
-import io.insync.protocol.Content;
 import io.insync.protocol.Envelope;
 import io.insync.protocol.ErrorCode;
-import io.insync.protocol.Heartbeat;
-import io.insync.protocol.Item;
-import io.insync.protocol.Notify;
-import io.insync.protocol.SendAck;
-import io.insync.protocol.SyncResult;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelFutureListener;
-import java.time.Instant;
-import java.util.List;
+import io.insync.protocol.Send;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.StashBuffer;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.japi.function.Function;
+import org.apache.pekko.japi.function.Function2;
 
 /**
  * One connection's session: authenticates the device, turns client frames into commands to the
  * user's entity, and entity pushes into Notify frames. Lives exactly as long as its channel.
  *
- * <p>Errors: a frame the server cannot use gets an {@code Error} with the same request id; only
- * auth failures, timeouts and replaced sessions are fatal (the channel closes after the Error).
+ * <p>Phases, each its own behavior: <em>unauthenticated</em> (only Auth is served) →
+ * <em>authenticating</em> (the token is good; waiting for the entity's Connected, later frames
+ * stashed up to {@code stash-capacity}) → <em>authenticated</em> → <em>closing</em> (a fatal
+ * Error was written; frames are dropped until the channel is gone).
+ *
+ * <p>Errors: a frame the server cannot use gets an {@code Error} with the same request id
+ * ({@link FrameRules}); only auth failures, a refused or unanswered Auth, timeouts and replaced
+ * sessions are fatal (the channel closes after the Error). Every client frame is answered
+ * exactly once through {@link Connection}, which keeps the connection's backpressure count.
  */
-public final class Session extends AbstractBehavior<Session.Msg> {
+public final class Session {
 
   /** What a session handles. */
   public interface Msg {}
@@ -50,244 +50,268 @@ public final class Session extends AbstractBehavior<Session.Msg> {
 
   private enum AuthTimedOut implements Msg { INSTANCE }
 
-  private record Authenticated(long requestId, String user, String device, UserEntity.Connected connected,
-      Throwable failure) implements Msg {}
+  /** Who the session is, from the accepted Auth; {@code startedAt} rides on every Connect. */
+  private record Device(String user, String device, long startedAt) {}
+
+  private record AuthDone(long requestId, Device who, UserEntity.Connected connected, Throwable failure)
+      implements Msg {}
 
   private record FromEntity(UserEntity.DeviceEvent event) implements Msg {}
 
-  private record SendDone(long requestId, String clientMsgId, UserEntity.SendResult result, Throwable failure)
+  private enum Request { SEND, SYNC, HEARTBEAT }
+
+  private record Answered(Request kind, long requestId, String clientMsgId, Object reply, Throwable failure)
       implements Msg {}
 
-  private record SyncDone(long requestId, UserEntity.SyncResult result, Throwable failure) implements Msg {}
+  /** What every session of a gateway shares; {@code admission} is the node-wide in-flight bound. */
+  public record Deps(GatewaySettings settings, UserRefs users, TokenSigner tokens, Admission admission, Clock clock) {
+    public Deps(GatewaySettings settings, UserRefs users, TokenSigner tokens) {
+      this(settings, users, tokens, new Admission(settings.admission()), Clock.systemUTC());
+    }
+  }
 
-  private record HeartbeatDone(long requestId, UserEntity.Connected result, Throwable failure) implements Msg {}
-
-  /** What every session of a gateway shares. */
-  public record Deps(GatewaySettings settings, UserRefs users, TokenSigner tokens) {}
-
-  public static Behavior<Msg> create(Channel channel, Deps deps) {
+  static Behavior<Msg> create(Connection connection, Deps deps) {
     return Behaviors.setup(ctx -> Behaviors.withStash(deps.settings().stashCapacity(),
         stash -> Behaviors.withTimers(timers -> {
           timers.startSingleTimer(AuthTimedOut.INSTANCE, deps.settings().authTimeout());
-          return new Session(ctx, stash, channel, deps);
+          return new Session(ctx, stash, timers, connection, deps).unauthenticated();
         })));
   }
 
-  private final Channel channel;
-  private final Deps deps;
+  private final ActorContext<Msg> ctx;
   private final StashBuffer<Msg> stash;
+  private final TimerScheduler<Msg> timers;
+  private final Connection conn;
+  private final Deps deps;
+  private final GatewaySettings.RetryAfter retryAfter;
   private final ActorRef<UserEntity.DeviceEvent> pushes;
-  private String user;
-  private String device;
-  private boolean authPending;
-  private boolean closing;
-  private long startedAt;
 
-  private Session(ActorContext<Msg> ctx, StashBuffer<Msg> stash, Channel channel, Deps deps) {
-    super(ctx);
-    this.channel = channel;
-    this.deps = deps;
+  private Session(ActorContext<Msg> ctx, StashBuffer<Msg> stash, TimerScheduler<Msg> timers, Connection conn,
+      Deps deps) {
+    this.ctx = ctx;
     this.stash = stash;
+    this.timers = timers;
+    this.conn = conn;
+    this.deps = deps;
+    this.retryAfter = deps.settings().retryAfter();
     this.pushes = ctx.messageAdapter(UserEntity.DeviceEvent.class, FromEntity::new);
   }
 
-  @Override
-  public Receive<Msg> createReceive() {
-    return newReceiveBuilder()
-        .onMessage(FrameIn.class, this::onFrame)
-        .onMessage(Authenticated.class, this::onAuthenticated)
-        .onMessage(FromEntity.class, this::onPush)
-        .onMessage(SendDone.class, this::onSendDone)
-        .onMessage(SyncDone.class, this::onSyncDone)
-        .onMessage(HeartbeatDone.class, this::onHeartbeatDone)
-        .onMessageEquals(AuthTimedOut.INSTANCE, () -> {
-          if (user == null) fatal(0, ErrorCode.TIMEOUT, "not authenticated within " + deps.settings().authTimeout());
-          return this;
+  // ------------------------------------------------------------------ phases
+
+  private Behavior<Msg> unauthenticated() {
+    return Behaviors.receive(Msg.class)
+        .onMessage(FrameIn.class, f -> {
+          Envelope env = f.envelope();
+          Optional<Envelope> refusal = FrameRules.refusal(env);
+          if (refusal.isPresent()) {
+            conn.reply(refusal.get());
+            return Behaviors.same();
+          }
+          if (env.getCommandCase() == Envelope.CommandCase.AUTH) return onAuth(env);
+          conn.reply(Wire.error(env.getRequestId(), ErrorCode.UNAUTHENTICATED, "send Auth first", 0));
+          return Behaviors.same();
         })
-        .onMessageEquals(Closed.INSTANCE, this::onClosed)
+        .onMessageEquals(AuthTimedOut.INSTANCE, () -> fatal(0, ErrorCode.TIMEOUT,
+            "not authenticated within " + deps.settings().authTimeout().toSeconds() + "s", 0, null))
+        .onMessageEquals(Closed.INSTANCE, Behaviors::stopped)
+        .onMessage(Msg.class, m -> Behaviors.same())
         .build();
   }
 
-  // ------------------------------------------------------------------ frames
-
-  private Behavior<Msg> onFrame(FrameIn in) {
-    Envelope env = in.envelope();
-    if (closing) return this;
-    if (authPending) {
-      if (stash.isFull()) {
-        write(Envelopes.error(env.getRequestId(), ErrorCode.UNAVAILABLE, "too many frames before AuthOk", 500, false));
-      } else {
-        stash.stash(in);
-      }
-      return this;
-    }
-    if (user == null) {
-      if (env.getCommandCase() == Envelope.CommandCase.AUTH) return onAuth(env);
-      if (env.getCommandCase() == Envelope.CommandCase.COMMAND_NOT_SET) {
-        write(Envelopes.unsupported(env));
-      } else {
-        write(Envelopes.error(env.getRequestId(), ErrorCode.UNAUTHENTICATED, "send Auth first", 0, false));
-      }
-      return this;
-    }
-    switch (env.getCommandCase()) {
-      case SEND -> onSend(env);
-      case SYNC -> onSync(env);
-      case ACK -> deps.users().user(user).tell(new UserEntity.AckKey(device, env.getAck().getSyncKey()));
-      case HEARTBEAT -> onHeartbeat(env);
-      case AUTH -> write(Envelopes.error(env.getRequestId(), ErrorCode.BAD_REQUEST, "already authenticated", 0, false));
-      default -> write(Envelopes.unsupported(env));
-    }
-    return this;
+  private Behavior<Msg> authenticating(Device who) {
+    return Behaviors.receive(Msg.class)
+        .onMessage(FrameIn.class, f -> {
+          Optional<Envelope> refusal = FrameRules.refusal(f.envelope());
+          if (refusal.isPresent()) {
+            conn.reply(refusal.get());
+          } else if (stash.isFull()) {
+            conn.reply(Wire.error(f.envelope().getRequestId(), ErrorCode.RATE_LIMITED,
+                "more than " + deps.settings().stashCapacity() + " frames before AuthOk", retryAfter.stashFull()));
+          } else {
+            stash.stash(f);
+          }
+          return Behaviors.same();
+        })
+        .onMessage(AuthDone.class, this::onAuthDone)
+        .onMessage(FromEntity.class, p -> onPush(who, p, false))
+        .onMessageEquals(Closed.INSTANCE, () -> disconnect(who))
+        .onMessage(Msg.class, m -> Behaviors.same())
+        .build();
   }
+
+  private Behavior<Msg> authenticated(Device who) {
+    return Behaviors.receive(Msg.class)
+        .onMessage(FrameIn.class, f -> onRequest(who, f.envelope()))
+        .onMessage(Answered.class, a -> {
+          conn.reply(answer(a));
+          return Behaviors.same();
+        })
+        .onMessage(FromEntity.class, p -> onPush(who, p, true))
+        .onMessageEquals(Closed.INSTANCE, () -> disconnect(who))
+        .onMessage(Msg.class, m -> Behaviors.same())
+        .build();
+  }
+
+  /** A fatal Error is on its way; the channel closes after it. {@code who} is null before Auth. */
+  private Behavior<Msg> closing(Device who) {
+    return Behaviors.receive(Msg.class)
+        .onMessage(FrameIn.class, f -> {
+          conn.done();
+          return Behaviors.same();
+        })
+        .onMessageEquals(Closed.INSTANCE, () -> who == null ? Behaviors.stopped() : disconnect(who))
+        .onMessage(Msg.class, m -> Behaviors.same())
+        .build();
+  }
+
+  // ------------------------------------------------------------------ auth
 
   private Behavior<Msg> onAuth(Envelope env) {
+    long requestId = env.getRequestId();
     TokenSigner.Claims claims;
     try {
-      claims = deps.tokens().verify(env.getAuth().getToken(), Instant.now());
+      claims = deps.tokens().verify(env.getAuth().getToken(), deps.clock().instant());
     } catch (InvalidTokenException e) {
-      fatal(env.getRequestId(), ErrorCode.AUTH_FAILED, e.getMessage());
-      return this;
+      return fatal(requestId, ErrorCode.AUTH_FAILED, e.getMessage(), 0, null);
     }
-    authPending = true;
-    long requestId = env.getRequestId();
-    String u = claims.user();
-    String d = claims.device();
-    startedAt = System.currentTimeMillis();
-    long started = startedAt;
-    getContext().ask(UserEntity.Connected.class, deps.users().user(u), deps.settings().requestTimeout(),
-        replyTo -> new UserEntity.Connect(d, pushes, started, replyTo),
-        (ok, err) -> new Authenticated(requestId, u, d, ok, err));
-    return this;
+    if (!deps.admission().tryAcquireForAuth()) {
+      return fatal(requestId, ErrorCode.UNAVAILABLE, "node is busy, retry later or connect elsewhere",
+          retryAfter.authRefused(), null);
+    }
+    timers.cancel(AuthTimedOut.INSTANCE);
+    // the moment this session's Auth was accepted: every Connect of the session carries it
+    Device who = new Device(claims.user(), claims.device(), deps.clock().millis());
+    askEntity(who, (ActorRef<UserEntity.Connected> replyTo) ->
+            new UserEntity.Connect(who.device(), pushes, who.startedAt(), replyTo),
+        (ok, err) -> new AuthDone(requestId, who, ok, err));
+    return authenticating(who);
   }
 
-  private Behavior<Msg> onAuthenticated(Authenticated a) {
-    authPending = false;
-    if (a.failure() != null) {
+  private Behavior<Msg> onAuthDone(AuthDone d) {
+    if (d.failure() != null) {
       // the user's entity did not answer: the client should come back (maybe to another node)
-      write(Envelopes.error(a.requestId(), ErrorCode.UNAVAILABLE, "user service not available, retry", 1000, true))
-          .addListener(ChannelFutureListener.CLOSE);
-      closing = true;
-      return this;
+      return fatal(d.requestId(), ErrorCode.UNAVAILABLE, "user service not available, retry",
+          retryAfter.entityTimeout(), d.who());
     }
-    user = a.user();
-    device = a.device();
-    write(Envelope.newBuilder().setRequestId(a.requestId()).setAuthOk(AuthOk.newBuilder()
-        .setUserId(user).setDeviceId(device)
-        .setLatestSeq(a.connected().latestSeq())
-        .setDeviceKey(a.connected().deviceKey())
-        .setHeartbeatSeconds(deps.settings().heartbeatSeconds())).build());
-    return stash.unstashAll(this);
+    conn.reply(Wire.authOk(d.requestId(), d.who().user(), d.who().device(), d.connected(),
+        deps.settings().heartbeatSeconds()));
+    return stash.unstashAll(authenticated(d.who()));
   }
 
-  private void onSend(Envelope env) {
-    var send = env.getSend();
+  // ------------------------------------------------------------------ requests
+
+  private Behavior<Msg> onRequest(Device who, Envelope env) {
+    Optional<Envelope> refusal = FrameRules.refusal(env);
+    if (refusal.isPresent()) {
+      conn.reply(refusal.get());
+      return Behaviors.same();
+    }
     long requestId = env.getRequestId();
+    switch (env.getCommandCase()) {
+      case SEND -> onSend(who, requestId, env.getSend());
+      case SYNC -> onSync(who, env);
+      case ACK -> {
+        deps.users().user(who.user()).tell(Wire.ackKey(who.device(), env.getAck()));
+        conn.done();
+      }
+      case HEARTBEAT -> {
+        // counted, never refused; it also renews this session's registration (the entity may have restarted)
+        deps.admission().acquire();
+        askEntity(who, (ActorRef<UserEntity.Connected> replyTo) ->
+                new UserEntity.Connect(who.device(), pushes, who.startedAt(), replyTo),
+            (ok, err) -> new Answered(Request.HEARTBEAT, requestId, null, ok, err));
+      }
+      case AUTH -> conn.reply(Wire.error(requestId, ErrorCode.BAD_REQUEST,
+          "already authenticated as " + who.user() + "/" + who.device(), 0));
+      default -> conn.reply(Envelopes.unsupported(env));
+    }
+    return Behaviors.same();
+  }
+
+  private void onSend(Device who, long requestId, Send send) {
     String problem = null;
     if (send.getClientMsgId().isEmpty()) problem = "client_msg_id is empty";
     else if (!Ids.isValidUserId(send.getTo())) problem = "recipient '" + send.getTo() + "' is not a valid user id";
     if (problem != null) {
-      write(Envelopes.error(requestId, ErrorCode.BAD_REQUEST, problem, 0, false));
+      conn.reply(Wire.error(requestId, ErrorCode.BAD_REQUEST, problem, 0));
       return;
     }
-    Content c = send.getContent();
-    MessageContent content = new MessageContent(c.getText(), c.getData().toByteArray(), c.getType());
+    if (!deps.admission().tryAcquire()) {
+      conn.reply(Wire.error(requestId, ErrorCode.UNAVAILABLE,
+          "node is busy; retry with the same client_msg_id", retryAfter.nodeBusy()));
+      return;
+    }
     String cmid = send.getClientMsgId();
-    getContext().ask(UserEntity.SendResult.class, deps.users().user(user), deps.settings().requestTimeout(),
-        replyTo -> new UserEntity.SendMessage(device, cmid, send.getTo(), content, replyTo),
-        (res, err) -> new SendDone(requestId, cmid, res, err));
+    askEntity(who, (ActorRef<UserEntity.SendResult> replyTo) -> Wire.sendMessage(who.device(), send, replyTo),
+        (res, err) -> new Answered(Request.SEND, requestId, cmid, res, err));
   }
 
-  private Behavior<Msg> onSendDone(SendDone d) {
-    if (d.failure() != null) {
-      write(Envelopes.error(d.requestId(), ErrorCode.UNAVAILABLE,
-          "message " + d.clientMsgId() + " not yet confirmed; retry with the same client_msg_id", 1000, false));
-    } else if (d.result() instanceof UserEntity.SendAccepted ok) {
-      write(Envelope.newBuilder().setRequestId(d.requestId()).setSendAck(SendAck.newBuilder()
-          .setClientMsgId(ok.clientMsgId()).setSeq(ok.seq()).setServerTs(ok.serverTs())).build());
-    } else if (d.result() instanceof UserEntity.SendRejected no) {
-      write(Envelopes.error(d.requestId(), no.code(), no.reason(), no.retryAfterMs(), false));
-    }
-    return this;
-  }
-
-  private void onSync(Envelope env) {
+  private void onSync(Device who, Envelope env) {
     long requestId = env.getRequestId();
-    var sync = env.getSync();
-    getContext().ask(UserEntity.SyncResult.class, deps.users().user(user), deps.settings().requestTimeout(),
-        replyTo -> new UserEntity.Sync(device, sync.getSyncKey(), sync.getMaxItems(), replyTo),
-        (res, err) -> new SyncDone(requestId, res, err));
-  }
-
-  private Behavior<Msg> onSyncDone(SyncDone d) {
-    if (d.failure() != null) {
-      write(Envelopes.error(d.requestId(), ErrorCode.UNAVAILABLE, "sync timed out, retry", 1000, false));
-    } else if (d.result() instanceof UserEntity.SyncOk ok) {
-      SyncResult.Builder r = SyncResult.newBuilder().setSyncKey(ok.syncKey()).setHasMore(ok.hasMore());
-      for (InboxItem i : ok.items()) r.addItems(item(i));
-      write(Envelope.newBuilder().setRequestId(d.requestId()).setSyncResult(r).build());
-    } else if (d.result() instanceof UserEntity.SyncFailed f) {
-      write(Envelopes.error(d.requestId(), f.code(), f.reason(), f.retryAfterMs(), false));
+    String problem = Wire.syncKeyProblem(env.getSync().getSyncKey());
+    if (problem != null) {
+      conn.reply(Wire.error(requestId, ErrorCode.BAD_REQUEST, problem, 0));
+      return;
     }
-    return this;
-  }
-
-  private void onHeartbeat(Envelope env) {
-    long requestId = env.getRequestId();
-    // a heartbeat also renews this session's registration (the entity may have restarted)
-    getContext().ask(UserEntity.Connected.class, deps.users().user(user), deps.settings().requestTimeout(),
-        replyTo -> new UserEntity.Connect(device, pushes, startedAt, replyTo),
-        (ok, err) -> new HeartbeatDone(requestId, ok, err));
-  }
-
-  private Behavior<Msg> onHeartbeatDone(HeartbeatDone d) {
-    if (d.failure() != null) {
-      write(Envelopes.error(d.requestId(), ErrorCode.UNAVAILABLE, "heartbeat not answered, retry", 1000, false));
-    } else {
-      write(Envelope.newBuilder().setRequestId(d.requestId())
-          .setHeartbeat(Heartbeat.newBuilder().setLatestSeq(d.result().latestSeq())).build());
+    if (!deps.admission().tryAcquire()) {
+      conn.reply(Wire.error(requestId, ErrorCode.UNAVAILABLE, "node is busy, sync again later", retryAfter.nodeBusy()));
+      return;
     }
-    return this;
+    askEntity(who, (ActorRef<UserEntity.SyncResult> replyTo) -> Wire.sync(who.device(), env.getSync(), replyTo),
+        (res, err) -> new Answered(Request.SYNC, requestId, null, res, err));
   }
 
-  // ------------------------------------------------------------------ pushes
+  private Envelope answer(Answered a) {
+    if (a.failure() != null) {
+      String reason = switch (a.kind()) {
+        case SEND -> "message " + a.clientMsgId() + " not yet confirmed; retry with the same client_msg_id";
+        case SYNC -> "sync not answered in time, retry";
+        case HEARTBEAT -> "heartbeat not answered in time, retry";
+      };
+      return Wire.error(a.requestId(), ErrorCode.UNAVAILABLE, reason, retryAfter.entityTimeout());
+    }
+    return switch (a.kind()) {
+      case SEND -> Wire.sendResult(a.requestId(), (UserEntity.SendResult) a.reply());
+      case SYNC -> Wire.syncResult(a.requestId(), (UserEntity.SyncResult) a.reply());
+      case HEARTBEAT -> Wire.heartbeat(a.requestId(), (UserEntity.Connected) a.reply());
+    };
+  }
 
-  private Behavior<Msg> onPush(FromEntity p) {
+  /**
+   * Asks the user's entity; the caller has taken a place in {@link Admission}, which is given
+   * back when the ask completes (answered or timed out), whether or not this session still lives.
+   */
+  private <T> void askEntity(Device who, Function<ActorRef<T>, UserEntity.Command> command,
+      Function2<T, Throwable, Msg> adapt) {
+    Duration timeout = deps.settings().requestTimeout();
+    CompletionStage<T> answer = AskPattern.ask(deps.users().user(who.user()), command, timeout,
+        ctx.getSystem().scheduler());
+    answer.whenComplete((r, e) -> deps.admission().release());
+    ctx.pipeToSelf(answer, adapt);
+  }
+
+  // ------------------------------------------------------------------ pushes and the end
+
+  private Behavior<Msg> onPush(Device who, FromEntity p, boolean authenticated) {
     if (p.event() instanceof UserEntity.NewItems n) {
-      // a slow client does not get pushes piled up; it catches up with its next sync or heartbeat
-      if (!channel.isWritable()) return this;
-      Notify.Builder notify = Notify.newBuilder().setLatestSeq(n.latestSeq());
-      for (InboxItem i : n.inline()) notify.addItems(item(i));
-      write(Envelope.newBuilder().setNotify(notify).build());
-    } else if (p.event() instanceof UserEntity.SessionReplaced) {
-      fatal(0, ErrorCode.SESSION_REPLACED, "device " + device + " connected again elsewhere");
+      // before AuthOk the client syncs anyway; after it, a slow client does not get pushes piled up
+      if (authenticated) conn.push(Wire.notify(n));
+      return Behaviors.same();
     }
-    return this;
+    if (p.event() instanceof UserEntity.SessionReplaced) {
+      return fatal(0, ErrorCode.SESSION_REPLACED, "device " + who.device() + " connected again elsewhere", 0, who);
+    }
+    return Behaviors.same();
   }
 
-  private Behavior<Msg> onClosed() {
-    if (user != null) deps.users().user(user).tell(new UserEntity.Disconnect(device, pushes));
+  private Behavior<Msg> fatal(long requestId, ErrorCode code, String reason, int retryAfterMs, Device who) {
+    conn.closeAfter(Wire.fatal(requestId, code, reason, retryAfterMs));
+    return closing(who);
+  }
+
+  private Behavior<Msg> disconnect(Device who) {
+    deps.users().user(who.user()).tell(new UserEntity.Disconnect(who.device(), pushes));
     return Behaviors.stopped();
-  }
-
-  // ------------------------------------------------------------------ helpers
-
-  static Item item(InboxItem i) {
-    MessageContent mc = i.content();
-    Content.Builder c = Content.newBuilder().setText(mc.text()).setType(mc.type());
-    byte[] data = mc.data();
-    if (data.length > 0) c.setData(ByteString.copyFrom(data));
-    return Item.newBuilder()
-        .setSeq(i.seq()).setFrom(i.from()).setTo(i.to()).setFromDevice(i.fromDevice())
-        .setClientMsgId(i.clientMsgId()).setServerTs(i.serverTs()).setContent(c).build();
-  }
-
-  private io.netty.channel.ChannelFuture write(Envelope e) {
-    return channel.writeAndFlush(e);
-  }
-
-  private void fatal(long requestId, ErrorCode code, String reason) {
-    closing = true;
-    write(Envelopes.error(requestId, code, reason, 0, true)).addListener(ChannelFutureListener.CLOSE);
   }
 }

@@ -68,12 +68,14 @@ public final class TcpGateway implements AutoCloseable {
         .option(ChannelOption.SO_REUSEADDR, true)
         .childOption(ChannelOption.TCP_NODELAY, true)
         .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
-        .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(32 * 1024, 256 * 1024))
+        .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(
+            settings.backpressure().writeLowWaterMark(), settings.backpressure().writeHighWaterMark()))
         .childHandler(new ChannelInitializer<SocketChannel>() {
           @Override
           protected void initChannel(SocketChannel ch) {
             ch.pipeline().addLast("idle", new IdleStateHandler(settings.idleTimeout().toMillis(), 0, 0, TimeUnit.MILLISECONDS));
             FrameCodec.install(ch.pipeline(), settings.maxFrameBytes());
+            ch.pipeline().addLast(FlowControl.NAME, new FlowControl(settings.backpressure()));
             ch.pipeline().addLast("session", new SessionHandler());
           }
         });
@@ -88,6 +90,11 @@ public final class TcpGateway implements AutoCloseable {
     return open.get();
   }
 
+  /** Requests all sessions have in flight to user entities now (the admission count). */
+  public int requestsInFlight() {
+    return deps.admission().inFlight();
+  }
+
   /** Stops accepting, closes every connection (their sessions stop), releases threads. */
   @Override
   public void close() {
@@ -99,16 +106,19 @@ public final class TcpGateway implements AutoCloseable {
   /** Bridges one channel to its session actor. */
   private final class SessionHandler extends ChannelInboundHandlerAdapter {
     private ActorRef<Session.Msg> session;
+    private FlowControl flow;
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
       if (open.incrementAndGet() > settings.maxConnections()) {
-        ctx.writeAndFlush(Envelopes.error(0, ErrorCode.UNAVAILABLE, "gateway is full, try another address", 5000, true))
+        ctx.writeAndFlush(Envelopes.error(0, ErrorCode.UNAVAILABLE, "gateway is full, try another address",
+                settings.retryAfter().gatewayFull(), true))
             .addListener(ChannelFutureListener.CLOSE);
         return;
       }
-      session = system.systemActorOf(Session.create(ctx.channel(), deps), "session-" + ids.incrementAndGet(),
-          Props.empty());
+      flow = (FlowControl) ctx.pipeline().get(FlowControl.NAME);
+      session = system.systemActorOf(Session.create(new Connection(ctx.channel(), flow), deps),
+          "session-" + ids.incrementAndGet(), Props.empty());
     }
 
     @Override
@@ -124,7 +134,8 @@ public final class TcpGateway implements AutoCloseable {
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-      if (evt instanceof IdleStateEvent) {
+      // while the gateway itself holds reading back (its entities are slow), silence is not the client's
+      if (evt instanceof IdleStateEvent && !(flow != null && flow.pausedForOutstanding())) {
         ctx.writeAndFlush(Envelopes.error(0, ErrorCode.TIMEOUT,
                 "nothing received for " + settings.idleTimeout().toSeconds() + "s", 0, true))
             .addListener(ChannelFutureListener.CLOSE);

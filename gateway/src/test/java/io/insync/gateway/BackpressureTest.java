@@ -1,0 +1,106 @@
+package io.insync.gateway;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.insync.core.codec.Envelopes;
+import io.insync.persistence.user.InboxItem;
+import io.insync.persistence.user.MessageContent;
+import io.insync.persistence.user.UserEntity;
+import io.insync.protocol.Envelope;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A client that pipelines and reads slowly must not grow the node's memory: the gateway stops
+ * reading its connection while too many of its requests are unanswered, or while its outbound
+ * buffer is above the high-water mark, and resumes below.
+ */
+class BackpressureTest {
+  static final ActorTestKit kit = ActorTestKit.create();
+
+  @AfterAll
+  static void shutdown() {
+    kit.shutdownTestKit();
+  }
+
+  /** Frames one socket read can carry beyond the bound (a read is at most 64 KiB). */
+  private static int oneReadOf(int frameBytes) {
+    return 64 * 1024 / frameBytes + 1;
+  }
+
+  @Test
+  void readsStopWhileTooManyRequestsAreOutstandingAndResumeBelow() throws Exception {
+    try (GatewayFixture gw = new GatewayFixture(kit, "request-timeout = 60s\n"
+        + "backpressure { max-outstanding = 8, resume-outstanding = 4 }\n admission.max-in-flight = 100000");
+         TestClient c = gw.authenticated("alice", "phone")) {
+      int total = 200;
+      String text = "x".repeat(4096);
+      for (int i = 0; i < total; i++) c.write(Envelopes.send(100 + i, "m" + i, "bob", Envelopes.text(text)));
+      c.flush();
+
+      // nobody answers: the entity sees the bound (plus at most one socket read) and no more
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (gw.users.sends.get() <= 8 && System.nanoTime() < deadline) Thread.sleep(10);
+      int seen = FakeUser.settle(gw.users.sends, 500);
+      int bound = 8 + oneReadOf(4096 + 20);
+      assertTrue(seen > 8 && seen <= bound, "the entity saw " + seen + " sends; bound " + bound);
+
+      // answer what comes: reading resumes, and every send arrives, never more than the bound unanswered
+      int answered = 0;
+      while (answered < total) {
+        UserEntity.SendMessage s = gw.users.next(UserEntity.SendMessage.class);
+        assertTrue(gw.users.sends.get() - answered <= bound,
+            "unanswered " + (gw.users.sends.get() - answered) + " > " + bound);
+        s.replyTo().tell(new UserEntity.SendAccepted(s.clientMsgId(), answered + 1, 1L));
+        answered++;
+      }
+      for (int i = 0; i < total; i++) {
+        Envelope ack = c.read();
+        assertTrue(ack.hasSendAck(), () -> "expected a SendAck, got " + ack);
+      }
+      assertEquals(total, gw.users.sends.get());
+    }
+  }
+
+  @Test
+  void readsStopWhileTheOutboundBufferIsAboveTheHighWaterMark() throws Exception {
+    MessageContent big = new MessageContent("y".repeat(60 * 1024), new byte[0], "");
+    try (GatewayFixture gw = new GatewayFixture(kit, "request-timeout = 60s\n"
+        + "backpressure { max-outstanding = 100000, resume-outstanding = 50000,"
+        + " write-buffer-high-water-mark = 64 KiB, write-buffer-low-water-mark = 16 KiB }\n"
+        + "admission.max-in-flight = 100000")) {
+      gw.users.policy = cmd -> {
+        UserEntity.Sync s = (UserEntity.Sync) cmd;
+        InboxItem item = new InboxItem(s.afterKey() + 1, "bob", "alice", "pc", "c" + s.afterKey(), 1L, big, 0);
+        return new UserEntity.SyncOk(List.of(item), s.afterKey() + 1, true, 100_000);
+      };
+      try (TestClient c = new TestClient(gw.address, 8 * 1024)) {
+        c.send(Envelopes.auth(1, GatewayFixture.token("alice", "phone"), "t"));
+        assertTrue(c.read().hasAuthOk());
+        // 300 syncs, one at a time, each answered with ~60 KiB (18 MiB in all), and the client reads nothing
+        int total = 300;
+        for (int i = 0; i < total; i++) {
+          c.send(Envelopes.sync(10 + i, i, 1));
+          Thread.sleep(2);
+        }
+        int seen = FakeUser.settle(gw.users.syncs, 1000);
+        assertTrue(seen < total / 2, "reading stopped while the client does not read: entity saw " + seen);
+
+        // the client reads: the gateway resumes, and every sync is answered (answers may come in any order)
+        java.util.Set<Long> answered = new java.util.HashSet<>();
+        for (int i = 0; i < total; i++) {
+          Envelope r = c.read();
+          assertTrue(r.hasSyncResult(), () -> "got " + r);
+          assertEquals(r.getRequestId() - 10 + 1, r.getSyncResult().getSyncKey());
+          answered.add(r.getRequestId());
+        }
+        assertEquals(total, answered.size());
+        assertEquals(total, gw.users.syncs.get());
+      }
+    }
+  }
+}
