@@ -80,7 +80,7 @@ class AdmissionTest {
 
   @Test
   void aTimedOutRequestGivesItsPlaceBack() throws Exception {
-    try (GatewayFixture gw = new GatewayFixture(kit, "request-timeout = 500ms\n"
+    try (GatewayFixture gw = new GatewayFixture(kit, "request-timeout = 2s\n"
         + "admission { max-in-flight = 1, auth-max-in-flight = 1 }");
          TestClient a = gw.authenticated("alice", "phone")) {
       a.send(Envelopes.send(2, "a1", "bob", Envelopes.text("1")));

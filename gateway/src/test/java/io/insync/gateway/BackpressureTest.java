@@ -68,7 +68,7 @@ class BackpressureTest {
 
   @Test
   void readsStopWhileTheOutboundBufferIsAboveTheHighWaterMark() throws Exception {
-    MessageContent big = new MessageContent("y".repeat(60 * 1024), new byte[0], "");
+    MessageContent big = new MessageContent("y".repeat(120 * 1024), new byte[0], "");
     try (GatewayFixture gw = new GatewayFixture(kit, "request-timeout = 60s\n"
         + "backpressure { max-outstanding = 100000, resume-outstanding = 50000,"
         + " write-buffer-high-water-mark = 64 KiB, write-buffer-low-water-mark = 16 KiB }\n"
@@ -81,7 +81,7 @@ class BackpressureTest {
       try (TestClient c = new TestClient(gw.address, 8 * 1024)) {
         c.send(Envelopes.auth(1, GatewayFixture.token("alice", "phone"), "t"));
         assertTrue(c.read().hasAuthOk());
-        // 300 syncs, one at a time, each answered with ~60 KiB (18 MiB in all), and the client reads nothing
+        // 300 syncs, one at a time, each answered with ~120 KiB (36 MiB in all), and the client reads nothing
         int total = 300;
         for (int i = 0; i < total; i++) {
           c.send(Envelopes.sync(10 + i, i, 1));

@@ -19,6 +19,8 @@ final class FakeUser {
   final AtomicInteger sends = new AtomicInteger();
   final AtomicInteger syncs = new AtomicInteger();
   volatile long latestSeq = 0;
+  /** When false, Connects are recorded but left for the test to answer. */
+  volatile boolean answerConnect = true;
   /** Answers a Send/Sync with the returned reply, or leaves it unanswered (null). */
   volatile Function<UserEntity.Command, Object> policy = c -> null;
 
@@ -26,7 +28,7 @@ final class FakeUser {
     return Behaviors.receive((ctx, cmd) -> {
       received.add(cmd);
       if (cmd instanceof UserEntity.Connect c) {
-        c.replyTo().tell(new UserEntity.Connected(latestSeq, 0));
+        if (answerConnect) c.replyTo().tell(new UserEntity.Connected(latestSeq, 0));
       } else if (cmd instanceof UserEntity.SendMessage s) {
         sends.incrementAndGet();
         Object r = policy.apply(cmd);
