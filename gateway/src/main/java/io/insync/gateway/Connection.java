@@ -16,7 +16,7 @@ import org.slf4j.LoggerFactory;
  * outstanding); pushes go through {@link #push}. Everything runs on the channel's event loop, in
  * the order the session called it.
  */
-class Connection {
+final class Connection {
   private static final Logger log = LoggerFactory.getLogger(Connection.class);
 
   private final Channel channel;
