@@ -50,7 +50,7 @@ public final class InsyncNode implements AutoCloseable {
           + "-Djava.util.concurrent.ForkJoinPool.common.parallelism=4 (bin/insync does)",
           java.util.concurrent.ForkJoinPool.getCommonPoolParallelism());
     }
-    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "insync", config);
+    ActorSystem<Void> system = newSystem(config);
     try {
       Cluster cluster = Cluster.get(system);
       if (config.getStringList("pekko.cluster.seed-nodes").isEmpty()) {
@@ -77,6 +77,14 @@ public final class InsyncNode implements AutoCloseable {
       system.terminate();
       throw e;
     }
+  }
+
+  /**
+   * The node's actor system, on {@code config} merged over every reference.conf, as the node runs it
+   * (the configuration test builds it this way too).
+   */
+  public static ActorSystem<Void> newSystem(Config config) {
+    return ActorSystem.create(Behaviors.empty(), "insync", config);
   }
 
   private static void awaitUp(Cluster cluster, Duration timeout) throws InterruptedException {

@@ -71,8 +71,6 @@ public final class NodeProcess implements AutoCloseable {
     cmd.add("-Xmx512m");
     cmd.add("-XX:+UseSerialGC");
     cmd.add("-Djava.util.concurrent.ForkJoinPool.common.parallelism=4");
-    // two writers for one user must never pass unnoticed
-    cmd.add("-Dpekko.persistence.cassandra.journal.replay-filter.mode=fail");
     cmd.add("-Dpekko.cluster.split-brain-resolver.stable-after=5s");
     // short timeouts so the timeout tests run quickly; clients heartbeat faster than idle-timeout
     cmd.add("-Dinsync.gateway.auth-timeout=2s");
