@@ -6,6 +6,8 @@ import io.insync.core.auth.TokenSigner;
 import io.insync.gateway.GatewaySettings;
 import io.insync.gateway.Session;
 import io.insync.gateway.TcpGateway;
+import io.insync.ops.ready.NodeProbes;
+import io.insync.ops.ready.Readiness;
 import io.insync.persistence.user.UserEntity;
 import io.insync.persistence.user.UserRefs;
 import java.net.InetSocketAddress;
@@ -15,9 +17,7 @@ import java.util.concurrent.TimeUnit;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Join;
 import org.slf4j.Logger;
@@ -25,8 +25,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One insync node: actor system, cluster membership, user sharding, the TCP gateway. Boot order
- * (as the shopping-cart sample): cluster, sharding, warm-up of the journal, then the servers, so
- * a client never reaches a node that cannot yet serve it.
+ * (as the shopping-cart sample): cluster, sharding, readiness (Up, shard region registered,
+ * journal answering), then the servers, so a client never reaches a node that cannot yet serve it.
  */
 public final class InsyncNode implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(InsyncNode.class);
@@ -50,15 +50,16 @@ public final class InsyncNode implements AutoCloseable {
           + "-Djava.util.concurrent.ForkJoinPool.common.parallelism=4 (bin/insync does)",
           java.util.concurrent.ForkJoinPool.getCommonPoolParallelism());
     }
-    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "insync", config);
+    ActorSystem<Void> system = newSystem(config);
     try {
       Cluster cluster = Cluster.get(system);
       if (config.getStringList("pekko.cluster.seed-nodes").isEmpty()) {
         cluster.manager().tell(Join.create(cluster.selfMember().address()));
       }
-      awaitUp(cluster, Duration.ofSeconds(60));
-      UserRefs users = UserSharding.init(system);
-      warmUp(system, users);
+      Readiness readiness = new Readiness(Readiness.Clock.SYSTEM, config.getDuration("insync.node.ready-timeout"),
+          config.getDuration("insync.node.ready-probe-timeout"), config.getDuration("insync.node.ready-probe-interval"));
+      NodeProbes probes = new NodeProbes(system, config.getDuration("insync.node.ready-probe-timeout"));
+      UserRefs users = awaitReady(readiness, probes, system);
       GatewaySettings gs = GatewaySettings.fromConfig(config);
       if (TokenSigner.DEV_SECRET.equals(gs.tokenSecret())) {
         log.warn("tokens are signed with the development secret: anyone can sign in as anyone. "
@@ -72,6 +73,8 @@ public final class InsyncNode implements AutoCloseable {
             gateway.close();
             return Done.getInstance();
           }));
+      log.info("insync node ready: TCP SYNC {}:{}, cluster address {}", bound.getHostString(), bound.getPort(),
+          cluster.selfMember().address());
       return new InsyncNode(system, gateway, bound, users);
     } catch (Exception e) {
       system.terminate();
@@ -79,32 +82,31 @@ public final class InsyncNode implements AutoCloseable {
     }
   }
 
-  private static void awaitUp(Cluster cluster, Duration timeout) throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (cluster.selfMember().status() != MemberStatus.up()) {
-      if (System.nanoTime() > deadline) throw new IllegalStateException("node did not join a cluster within " + timeout);
-      Thread.sleep(50);
-    }
+  /**
+   * The node can serve a client only when it is Up, its shard region is registered with the
+   * coordinator, and the journal answers here and through sharding; the client port opens after
+   * this (issue 5, item 7). Each step is waited for by condition, within insync.node.ready-timeout.
+   */
+  private static UserRefs awaitReady(Readiness readiness, NodeProbes probes, ActorSystem<?> system)
+      throws InterruptedException {
+    Duration up = readiness.await("this node is Up in the cluster", probes.up());
+    UserRefs users = UserSharding.init(system);
+    Duration region = readiness.await("the user shard region is registered with the coordinator",
+        probes.regionRegistered(UserEntity.ENTITY_KEY.name()));
+    Duration journal = readiness.await("this node's journal answers", probes.localJournal());
+    Duration sharded = readiness.await("a user entity answers through sharding",
+        probes.userThroughSharding(users, "__warmup__"));
+    log.info("ready to serve: Up after {} ms, shard region registered after {} ms more, journal answered after {} ms, "
+        + "a user through sharding after {} ms", up.toMillis(), region.toMillis(), journal.toMillis(), sharded.toMillis());
+    return users;
   }
 
   /**
-   * The first recovery in a fresh JVM pays for the driver session and statement preparation
-   * (about a second); pay it before clients come.
+   * The node's actor system, on {@code config} merged over every reference.conf, as the node runs it
+   * (the configuration test builds it this way too).
    */
-  private static void warmUp(ActorSystem<?> system, UserRefs users) {
-    long t0 = System.nanoTime();
-    for (int attempt = 1; ; attempt++) {
-      try {
-        AskPattern.<UserEntity.Command, UserEntity.Status>ask(users.user("__warmup__"),
-                UserEntity.GetStatus::new, Duration.ofSeconds(20), system.scheduler())
-            .toCompletableFuture().get(25, TimeUnit.SECONDS);
-        break;
-      } catch (Exception e) {
-        if (attempt >= 6) throw new IllegalStateException("journal not reachable: " + e.getMessage(), e);
-        log.warn("journal warm-up attempt {} failed ({}), retrying", attempt, e.toString());
-      }
-    }
-    log.info("journal ready in {} ms", (System.nanoTime() - t0) / 1_000_000);
+  public static ActorSystem<Void> newSystem(Config config) {
+    return ActorSystem.create(Behaviors.empty(), "insync", config);
   }
 
   public InetSocketAddress tcpAddress() {

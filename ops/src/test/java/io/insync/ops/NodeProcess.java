@@ -1,13 +1,16 @@
 package io.insync.ops;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalInt;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -66,13 +69,56 @@ public final class NodeProcess implements AutoCloseable {
 
   /** Starts the JVM and waits for "insync node ready". */
   public NodeProcess start() throws Exception {
+    long mark = launch();
+    long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+    while (System.nanoTime() < deadline) {
+      String out = Files.exists(log) ? tail(mark) : "";
+      if (out.contains("insync node ready")) return this;
+      if (!process.isAlive()) throw new IllegalStateException("node exited with " + process.exitValue() + ":\n" + out);
+      Thread.sleep(100);
+    }
+    process.destroyForcibly();
+    throw new IllegalStateException("node not ready within 120 s:\n" + tail(mark));
+  }
+
+  /**
+   * Starts the JVM for a node that is expected never to become ready: waits (checking every 100 ms)
+   * until it exits or {@code timeout} passes, and reports whether it said ready and whether its client
+   * port ever accepted a connection meanwhile.
+   */
+  public NotReady startExpectingNoReady(Duration timeout) throws Exception {
+    long mark = launch();
+    long deadline = System.nanoTime() + timeout.toNanos();
+    boolean portOpened = false;
+    while (System.nanoTime() < deadline && process.isAlive()) {
+      portOpened |= accepts(tcpPort);
+      Thread.sleep(100);
+    }
+    boolean exited = !process.isAlive();
+    if (!exited) process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+    String out = tail(mark);
+    return new NotReady(exited ? OptionalInt.of(process.exitValue()) : OptionalInt.empty(),
+        out.contains("insync node ready"), portOpened, out);
+  }
+
+  /** What a node that should not have become ready did: its exit code (empty: still running at the end). */
+  public record NotReady(OptionalInt exitCode, boolean saidReady, boolean portOpened, String output) {}
+
+  private static boolean accepts(int port) {
+    try (Socket s = new Socket()) {
+      s.connect(new InetSocketAddress("127.0.0.1", port), 200);
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  private long launch() throws IOException {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.add("-Xmx512m");
     cmd.add("-XX:+UseSerialGC");
     cmd.add("-Djava.util.concurrent.ForkJoinPool.common.parallelism=4");
-    // two writers for one user must never pass unnoticed
-    cmd.add("-Dpekko.persistence.cassandra.journal.replay-filter.mode=fail");
     cmd.add("-Dpekko.cluster.split-brain-resolver.stable-after=5s");
     // short timeouts so the timeout tests run quickly; clients heartbeat faster than idle-timeout
     cmd.add("-Dinsync.gateway.auth-timeout=2s");
@@ -89,20 +135,22 @@ public final class NodeProcess implements AutoCloseable {
         .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
     long mark = Files.exists(log) ? Files.size(log) : 0;
     process = pb.start();
-    long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-    while (System.nanoTime() < deadline) {
-      String out = Files.exists(log) ? tail(mark) : "";
-      if (out.contains("insync node ready")) return this;
-      if (!process.isAlive()) throw new IllegalStateException("node exited with " + process.exitValue() + ":\n" + out);
-      Thread.sleep(100);
-    }
-    process.destroyForcibly();
-    throw new IllegalStateException("node not ready within 120 s:\n" + tail(mark));
+    return mark;
   }
 
   private String tail(long from) throws IOException {
     byte[] all = Files.readAllBytes(log);
     return new String(all, (int) Math.min(from, all.length), (int) Math.max(0, all.length - from), StandardCharsets.UTF_8);
+  }
+
+  /** True while the node's JVM runs. */
+  public boolean isAlive() {
+    return process != null && process.isAlive();
+  }
+
+  /** The node's combined output so far (for failure messages). */
+  public String output() throws IOException {
+    return Files.exists(log) ? tail(0) : "";
   }
 
   /** SIGKILL: no shutdown hooks, no goodbye to the cluster or Cassandra. */

@@ -62,10 +62,9 @@ public final class InsyncCli implements Runnable {
 
     @Override
     public Integer call() throws Exception {
+      // start() logs "insync node ready" once the client port is open and the node can serve
       InsyncNode node = InsyncNode.start(options.build());
       Runtime.getRuntime().addShutdownHook(new Thread(node::close, "insync-node-stop"));
-      System.out.println("insync node ready: TCP SYNC " + node.tcpAddress().getHostString() + ":" + node.tcpAddress().getPort());
-      System.out.flush();
       node.system().getWhenTerminated().toCompletableFuture().join();
       return 0;
     }
