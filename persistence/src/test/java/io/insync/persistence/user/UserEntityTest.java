@@ -177,8 +177,19 @@ class UserEntityTest {
     assertTrue(r.events().isEmpty());
     SendRejected rej = (SendRejected) reply.receiveMessage();
     assertEquals(io.insync.protocol.ErrorCode.BAD_REQUEST, rej.code());
-    alice.runCommand(new SendMessage("d1", "big", "bob", text("x".repeat(40_000)), reply.getRef()));
+    // 33,000 two-byte characters: 66,000 UTF-8 bytes, over the 64 KiB limit
+    alice.runCommand(new SendMessage("d1", "big", "bob", text("é".repeat(33_000)), reply.getRef()));
     assertTrue(((SendRejected) reply.receiveMessage()).reason().contains("larger"));
+  }
+
+  @Test
+  void contentSizeCountsUtf8BytesSoA40000ByteAsciiTextIsAccepted() {
+    var reply = kit.createTestProbe(SendResult.class);
+    var r = alice.runCommand(new SendMessage("d1", "ascii", aliceId, text("x".repeat(40_000)), reply.getRef()));
+    assertInstanceOf(SendAccepted.class, reply.receiveMessage());
+    assertEquals(1, items(r).size());
+    assertEquals(40_000, text("x".repeat(40_000)).sizeBytes());
+    assertEquals(4, text("\uD83D\uDE00").sizeBytes()); // one emoji: a surrogate pair, 4 UTF-8 bytes
   }
 
   @Test
@@ -264,7 +275,7 @@ class UserEntityTest {
   @Test
   void syncPagesAreBoundedInBytesSoAnAnswerFitsInAFrame() {
     var self = kit.createTestProbe(SendResult.class);
-    String big = "x".repeat(30_000); // 60,000 bytes as counted; the page budget is 100,000 here
+    String big = "x".repeat(60_000); // 60,000 bytes (plus metadata); the page budget is 100,000 here
     for (int i = 1; i <= 7; i++) {
       alice.runCommand(new SendMessage("d1", "m" + i, aliceId, text(big), self.getRef()));
     }
