@@ -225,6 +225,7 @@ public final class UserEntity
   private final Map<String, DeviceSession> sessions = new HashMap<>();
   private Outbox<ActorRef<SendResult>> outbox = new Outbox<>(ATTEMPT_IDS::incrementAndGet);
   private final Map<String, Long> acksUnwritten = new TreeMap<>();
+  private Throwable lastRecoveryFailure;
 
   private UserEntity(String userId, ActorContext<Command> ctx, TimerScheduler<Command> timers, Deps deps) {
     super(persistenceId(userId),
@@ -282,7 +283,9 @@ public final class UserEntity
           for (String to : state.recipientsWithPending()) deliver(state, to);
         })
         .onSignal(RecoveryFailed.class, (state, signal) -> {
-          if (ReplayFilterAlarms.isTwoWriters(signal.getFailure())) {
+          // Pekko signals one failed recovery twice (the cause, then its wrapper): count it once
+          if (ReplayFilterAlarms.isTwoWriters(signal.getFailure()) && !causedBy(signal.getFailure(), lastRecoveryFailure)) {
+            lastRecoveryFailure = signal.getFailure();
             ReplayFilterAlarms.record();
             ctx.getLog().error("recovery of user {} failed: the journal holds events of two writers "
                 + "(two live incarnations of this user wrote); the user is unavailable until an "
@@ -333,6 +336,13 @@ public final class UserEntity
             new Status(userId, s.lastSeq(), s.pendingCount() - outbox.confirmedNotWritten(),
                 List.copyOf(new java.util.TreeSet<>(sessions.keySet())))))
         .build();
+  }
+
+  private static boolean causedBy(Throwable t, Throwable cause) {
+    for (Throwable c = t; c != null && cause != null; c = c.getCause() == c ? null : c.getCause()) {
+      if (c == cause) return true;
+    }
+    return false;
   }
 
   // ===================================================================== send
