@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
@@ -157,16 +158,18 @@ public final class UserEntity
     }
   }
 
-  // internal, never leave this actor
-  private record DeliveryConfirmed(String to, long attemptId, long upTo) implements Command {}
+  // internal, never leave this actor (so never serialized, even with serialize-messages on)
+  private interface Internal extends Command, NoSerializationVerificationNeeded {}
 
-  private record DeliveryFailed(String to, long attemptId, String why) implements Command {}
+  private record DeliveryConfirmed(String to, long attemptId, long upTo) implements Internal {}
 
-  private record RetryDelivery(String to) implements Command {}
+  private record DeliveryFailed(String to, long attemptId, String why) implements Internal {}
 
-  private enum FlushBookkeeping implements Command { INSTANCE }
+  private record RetryDelivery(String to) implements Internal {}
 
-  private record SessionGone(String device, ActorRef<DeviceEvent> session) implements Command {}
+  private enum FlushBookkeeping implements Internal { INSTANCE }
+
+  private record SessionGone(String device, ActorRef<DeviceEvent> session) implements Internal {}
 
   // ===================================================================== events
 
@@ -200,8 +203,28 @@ public final class UserEntity
 
   // ===================================================================== wiring
 
-  /** What an entity needs from outside. */
-  public record Deps(UserSettings settings, UserRefs refs, CurrentEventsByPersistenceIdQuery readJournal) {}
+  /**
+   * What an entity needs from outside.
+   *
+   * @param keeper told (best effort, idempotent) when this user's deliveries may outlive this
+   *     incarnation: on a delivery's first failure and when the entity stops with deliveries
+   *     pending. The cluster module makes sure the user entity is started again until nothing is
+   *     pending, wherever its shard moves (see cluster's DeliveryKeeper).
+   */
+  public record Deps(UserSettings settings, UserRefs refs, CurrentEventsByPersistenceIdQuery readJournal,
+      PendingDeliveries keeper) {
+    public Deps(UserSettings settings, UserRefs refs, CurrentEventsByPersistenceIdQuery readJournal) {
+      this(settings, refs, readJournal, PendingDeliveries.NONE);
+    }
+  }
+
+  /** Where an entity reports that it has deliveries that must resume without its user. */
+  @FunctionalInterface
+  public interface PendingDeliveries {
+    PendingDeliveries NONE = userId -> {};
+
+    void pending(String userId);
+  }
 
   public static Behavior<Command> create(String userId, Deps deps) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new UserEntity(userId, ctx, timers, deps)));
@@ -213,6 +236,7 @@ public final class UserEntity
   private final UserSettings settings;
   private final UserRefs refs;
   private final CurrentEventsByPersistenceIdQuery readJournal;
+  private final PendingDeliveries keeper;
 
   // runtime only: rebuilt by activity after a restart, never persisted
   /** Attempt ids of deliveries: unique in the JVM, so no incarnation can take another's reply for its own. */
@@ -236,6 +260,7 @@ public final class UserEntity
     this.settings = deps.settings();
     this.refs = deps.refs();
     this.readJournal = deps.readJournal();
+    this.keeper = deps.keeper();
   }
 
   @Override
@@ -281,6 +306,10 @@ public final class UserEntity
           acksUnwritten.clear();
           timers.cancelAll();
           for (String to : state.recipientsWithPending()) deliver(state, to);
+        })
+        .onSignal(org.apache.pekko.actor.typed.PostStop.class, (state, signal) -> {
+          // stopped (hand-off, passivation, node leaving) with deliveries pending: have them resumed
+          if (state.pendingCount() > outbox.confirmedNotWritten()) keeper.pending(userId);
         })
         .onSignal(RecoveryFailed.class, (state, signal) -> {
           // Pekko signals one failed recovery twice (the cause, then its wrapper): count it once
@@ -456,6 +485,7 @@ public final class UserEntity
     int n = outbox.fail(c.to(), c.attemptId());
     if (n == 0) return Effect().noReply(); // a stale reply (earlier attempt or incarnation)
     Duration delay = settings.retryDelay(n);
+    if (n == 1) keeper.pending(userId); // from now on, resumed even if this user never comes back
     if (n == 1 || n % 10 == 0) {
       ctx.getLog().warn("delivery from {} to {} failed (attempt {}), retrying in {}: {}",
           userId, c.to(), n, delay, c.why());
