@@ -41,7 +41,8 @@ class UserEntityKryoTest {
           .withFallback(ConfigFactory.parseString("""
               pekko.actor.serialize-messages = on
               pekko.actor.no-serialization-verification-needed-class-prefix = []
-              insync.user.tail-size = 4
+              insync.user.tail-size = 16
+              insync.user.tail-max-bytes = 4 MiB
               insync.user.delivery-timeout = 2s
               """))
           .withFallback(ConfigFactory.load()));
@@ -77,7 +78,7 @@ class UserEntityKryoTest {
     refs.user(bob).tell(new UserEntity.Connect("phone", bobSession.getRef(), 1L, connected.getRef()));
     connected.receiveMessage(Duration.ofSeconds(5));
 
-    int n = 12;
+    int n = 24;
     int size = 64 * 1024 - 16; // 64 KiB of content, with the type
     TestProbe<UserEntity.SendResult> acks = kit.createTestProbe(UserEntity.SendResult.class);
     for (int i = 0; i < n; i++) {
@@ -89,7 +90,7 @@ class UserEntityKryoTest {
     }
     assertInstanceOf(UserEntity.NewItems.class, bobSession.receiveMessage(Duration.ofSeconds(5)));
 
-    // pages: from the journal (key 0 is older than the 4-item tail), then from the tail
+    // pages: from the journal (key 0 is older than the 16-item tail), then byte-cut from the tail
     List<InboxItem> got = new ArrayList<>();
     TestProbe<UserEntity.SyncResult> sync = kit.createTestProbe(UserEntity.SyncResult.class);
     long key = 0;
@@ -104,18 +105,18 @@ class UserEntityKryoTest {
       key = page.syncKey();
       if (!page.hasMore()) break;
     }
-    assertTrue(pages >= 2, "byte-cut into pages: " + pages);
+    assertTrue(pages >= 3, "byte-cut into pages: " + pages);
     assertEquals(n, got.size());
     for (int i = 0; i < n; i++) {
       assertEquals(i + 1, got.get(i).seq());
       assertEquals("m" + i, got.get(i).clientMsgId());
       assertArrayEquals(binary(size, i), got.get(i).content().data());
     }
-    // a page cut from the tail (the newest 4 items) too
-    refs.user(bob).tell(new UserEntity.Sync("phone", n - 4, 0, sync.getRef()));
+    // a page byte-cut from the tail (it holds items 9..24)
+    refs.user(bob).tell(new UserEntity.Sync("phone", 12, 0, sync.getRef()));
     UserEntity.SyncOk tail = assertInstanceOf(UserEntity.SyncOk.class, sync.receiveMessage(Duration.ofSeconds(10)));
-    assertTrue(tail.hasMore() || tail.items().size() == 4);
-    assertEquals(n - 3, tail.items().get(0).seq());
+    assertTrue(tail.hasMore());
+    assertEquals(13, tail.items().get(0).seq());
   }
 
   @Test
