@@ -52,6 +52,7 @@ class UserEntityRestartTest {
               insync.user.retry-max = 200ms
               insync.user.restart-min = 50ms
               insync.user.restart-max = 300ms
+              insync.user.outbound-dedup-window = 3
               pekko.actor.serialize-messages = off
               """))
           .withFallback(ConfigFactory.load()));
@@ -175,5 +176,28 @@ class UserEntityRestartTest {
     d2.replyTo().tell(new DeliveryReceipt(bob, d2.items().get(d2.items().size() - 1).senderSeq()));
     SendAccepted ack2 = (SendAccepted) r2.receiveMessage(Duration.ofSeconds(5));
     assertEquals("m2", ack2.clientMsgId());
+  }
+
+  @Test
+  void aRetryOfAPendingSendAfterManyOtherSendsIsStillDeduplicated() {
+    String id = "u-" + UUID.randomUUID();
+    String bob = "bob-" + UUID.randomUUID();
+    ActorRef<Command> user = spawn(id);
+    TestProbe<SendResult> first = kit.createTestProbe(SendResult.class);
+    user.tell(new SendMessage("d1", "keep-me", bob, MessageContent.text("hi"), first.getRef()));
+    Deliver d = (Deliver) other(bob).receiveMessage(Duration.ofSeconds(3)); // bob does not confirm yet
+    for (int i = 0; i < 6; i++) sendUntilAccepted(user, "note" + i, id); // twice the window of 3
+    TestProbe<SendResult> retry = kit.createTestProbe(SendResult.class);
+    user.tell(new SendMessage("d1", "keep-me", bob, MessageContent.text("hi"), retry.getRef()));
+    retry.expectNoMessage(Duration.ofMillis(200)); // waits for bob, as the first attempt does
+    Deliver again = null;
+    while (again == null) {
+      Command c = other(bob).receiveMessage(Duration.ofSeconds(3));
+      if (c instanceof Deliver x) again = x;
+    }
+    assertEquals(List.of(1L), again.items().stream().map(UserEntity.Delivery::senderSeq).toList(), "no second message");
+    again.replyTo().tell(new DeliveryReceipt(bob, 1));
+    assertEquals(1, ((SendAccepted) retry.receiveMessage(Duration.ofSeconds(3))).seq());
+    assertEquals(7, inbox(user).size(), "one keep-me and six notes");
   }
 }
