@@ -23,7 +23,10 @@ public final class UserSharding {
     String readJournalId = system.settings().config().getString("insync.read-journal-plugin");
     CurrentEventsByPersistenceIdQuery readJournal = PersistenceQuery.get(system)
         .getReadJournalFor(CurrentEventsByPersistenceIdQuery.class, readJournalId);
-    UserEntity.Deps deps = new UserEntity.Deps(UserSettings.fromConfig(system.settings().config()), refs, readJournal);
+    UserSettings settings = UserSettings.fromConfig(system.settings().config());
+    CrossNodeLimits.check(settings, system.settings().config());
+    UserEntity.PendingDeliveries keeper = DeliveryKeeper.init(system, refs);
+    UserEntity.Deps deps = new UserEntity.Deps(settings, refs, readJournal, keeper);
     sharding.init(Entity.of(UserEntity.ENTITY_KEY, ctx -> UserEntity.create(ctx.getEntityId(), deps)));
     return refs;
   }

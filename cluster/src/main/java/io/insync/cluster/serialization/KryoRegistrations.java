@@ -61,6 +61,9 @@ public final class KryoRegistrations {
     k.register(UserEntity.Status.class, 316);
     k.register(UserEntity.KeepAlive.class, 317);
     k.register(io.insync.protocol.ErrorCode.class, 318);
+
+    // delivery keepers (ids 400-419)
+    k.register(io.insync.cluster.DeliveryKeeper.Keep.class, 400);
   }
 
   private static Class<?> actorRefAdapterClass() {

@@ -83,6 +83,7 @@ public final class CassandraLauncher implements AutoCloseable {
   private final Settings settings;
   private final CassandraConfigFiles files;
   private Process process;
+  private boolean paused;
   private Thread shutdownHook;
   private Duration startupTime;
   private boolean stopped;
@@ -212,6 +213,37 @@ public final class CassandraLauncher implements AutoCloseable {
       throw new IllegalStateException("not started");
     }
     return process.pid();
+  }
+
+  /**
+   * Freezes the child (SIGSTOP): Cassandra keeps its sockets open but answers nothing, as a node
+   * does in a long GC pause or behind a dead network. For fault-injection tests; undo with
+   * {@link #resume()}. A frozen child is still killed by {@link #stop()} (SIGKILL after the timeout).
+   */
+  public synchronized void pause() {
+    signal("STOP");
+    paused = true;
+  }
+
+  /** Thaws a child frozen by {@link #pause()} (SIGCONT). */
+  public synchronized void resume() {
+    signal("CONT");
+    paused = false;
+  }
+
+  private void signal(String name) {
+    long pid = pid();
+    try {
+      Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(pid)).redirectErrorStream(true).start();
+      String out = new String(kill.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      if (kill.waitFor() != 0) throw new IllegalStateException("kill -" + name + " " + pid + " failed: " + out);
+      log.info("Cassandra (pid {}) got SIG{}", pid, name);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
   }
 
   /** Whether the child JVM is alive. */
@@ -394,6 +426,13 @@ public final class CassandraLauncher implements AutoCloseable {
 
   /** Stops the child process; used by {@link #stop()} and by the shutdown hook. */
   private void destroyChild() {
+    if (paused && process != null && process.isAlive()) {
+      try {
+        resume(); // a frozen JVM would not run its shutdown hooks on SIGTERM
+      } catch (RuntimeException e) {
+        log.warn("Cannot resume Cassandra before stopping it", e);
+      }
+    }
     Process child = process;
     if (child == null) {
       return;

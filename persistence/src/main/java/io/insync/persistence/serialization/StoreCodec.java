@@ -118,7 +118,8 @@ public final class StoreCodec {
           .setDevice(key.substring(0, split)).setClientMsgId(key.substring(split + 1))
           .setSeq(rec.seq()).setServerTs(rec.serverTs()));
     });
-    new TreeMap<>(state.inboundHighWater()).forEach((from, seq) ->
+    // in the state's order (least recently delivered first), so eviction continues the same after recovery
+    state.inboundHighWater().forEach((from, seq) ->
         b.addInbound(InboundDedup.newBuilder().setFrom(from).setSenderSeq(seq)));
     for (InboxItem i : state.allPending()) b.addPending(item(i));
     new TreeMap<>(state.deviceKeys()).forEach((device, key) ->

@@ -25,9 +25,38 @@ public record MessageContent(String text, byte[] data, String type) {
     return data.length == 0 ? NO_DATA : data.clone();
   }
 
-  /** Size in bytes as it counts against limits (UTF-16 chars of text as an estimate, payload). */
+  /**
+   * Size in bytes as it counts against limits: the UTF-8 bytes of text and type plus the payload
+   * (what the wire and the stored protobuf carry).
+   */
+  public int sizeBytes() {
+    return utf8Length(text) + data.length + utf8Length(type);
+  }
+
+  /** Same as {@link #sizeBytes()} (kept for callers of the old name). */
   public int approximateSize() {
-    return text.length() * 2 + data.length + type.length() * 2;
+    return sizeBytes();
+  }
+
+  /** UTF-8 length of {@code s} without encoding it (an unpaired surrogate counts as '?', one byte). */
+  public static int utf8Length(String s) {
+    int n = 0;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c < 0x80) {
+        n += 1;
+      } else if (c < 0x800) {
+        n += 2;
+      } else if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+        n += 4;
+        i++;
+      } else if (Character.isSurrogate(c)) {
+        n += 1;
+      } else {
+        n += 3;
+      }
+    }
+    return n;
   }
 
   @Override

@@ -6,11 +6,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
@@ -21,6 +21,7 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.apache.pekko.persistence.query.javadsl.CurrentEventsByPersistenceIdQuery;
 import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.RecoveryCompleted;
+import org.apache.pekko.persistence.typed.RecoveryFailed;
 import org.apache.pekko.persistence.typed.SnapshotAdapter;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
@@ -41,6 +42,15 @@ import org.apache.pekko.stream.javadsl.Sink;
  * batch in flight at a time, so the recipient dedups with a per-sender high-water mark. The
  * sender's {@link SendAccepted} is only given once the recipient has confirmed: an ack means
  * the message is durable in the recipient's inbox.
+ *
+ * <p>The sender-side bookkeeping lives in {@link Outbox}, the state logic in {@link UserState}
+ * and page cutting in {@link SyncPages}; this class is the protocol and the wiring.
+ *
+ * <p>Failures: a failed journal write or recovery restarts the entity after a backoff. The
+ * restart starts from a clean state: the empty state is an unchangeable template (see
+ * {@link UserState#empty}), runtime bookkeeping is replaced by a new Outbox when recovery
+ * completes, and replies to attempts of an earlier incarnation carry attempt ids the new one does
+ * not know, so they are ignored.
  */
 public final class UserEntity
     extends EventSourcedBehaviorWithEnforcedReplies<UserEntity.Command, UserEntity.Event, UserState> {
@@ -72,7 +82,11 @@ public final class UserEntity
 
   /** Entity to entity: append these messages of {@code from}, in order. */
   public record Deliver(String from, List<Delivery> items, ActorRef<DeliveryReceipt> replyTo)
-      implements Command {}
+      implements Command {
+    public Deliver {
+      items = List.copyOf(items);
+    }
+  }
 
   public record Delivery(long senderSeq, String fromDevice, String clientMsgId, MessageContent content,
       long serverTs) implements ClusterMessage {}
@@ -87,7 +101,11 @@ public final class UserEntity
   public sealed interface SyncResult extends ClusterMessage permits SyncOk, SyncFailed {}
 
   public record SyncOk(List<InboxItem> items, long syncKey, boolean hasMore, long latestSeq)
-      implements SyncResult {}
+      implements SyncResult {
+    public SyncOk {
+      items = List.copyOf(items);
+    }
+  }
 
   /** @param code BAD_REQUEST, UNAVAILABLE or INTERNAL; retryAfterMs > 0 when a retry may succeed */
   public record SyncFailed(ErrorCode code, String reason, int retryAfterMs) implements SyncResult {}
@@ -114,7 +132,11 @@ public final class UserEntity
   public interface DeviceEvent extends ClusterMessage {}
 
   /** The inbox has items up to {@code latestSeq}; {@code inline} holds the newest ones if small. */
-  public record NewItems(String user, long latestSeq, List<InboxItem> inline) implements DeviceEvent {}
+  public record NewItems(String user, long latestSeq, List<InboxItem> inline) implements DeviceEvent {
+    public NewItems {
+      inline = List.copyOf(inline);
+    }
+  }
 
   /** Another session of the same device took over. */
   public record SessionReplaced(String user, String device) implements DeviceEvent {}
@@ -130,18 +152,24 @@ public final class UserEntity
   public record GetStatus(ActorRef<Status> replyTo) implements Command {}
 
   public record Status(String user, long lastSeq, int pendingDeliveries, List<String> onlineDevices)
-      implements ClusterMessage {}
+      implements ClusterMessage {
+    public Status {
+      onlineDevices = List.copyOf(onlineDevices);
+    }
+  }
 
-  // internal, never leave this actor
-  private record DeliveryConfirmed(String to, long upTo) implements Command {}
+  // internal, never leave this actor (so never serialized, even with serialize-messages on)
+  private interface Internal extends Command, NoSerializationVerificationNeeded {}
 
-  private record DeliveryFailed(String to, String why) implements Command {}
+  private record DeliveryConfirmed(String to, long attemptId, long upTo) implements Internal {}
 
-  private record RetryDelivery(String to) implements Command {}
+  private record DeliveryFailed(String to, long attemptId, String why) implements Internal {}
 
-  private enum FlushBookkeeping implements Command { INSTANCE }
+  private record RetryDelivery(String to) implements Internal {}
 
-  private record SessionGone(String device, ActorRef<DeviceEvent> session) implements Command {}
+  private enum FlushBookkeeping implements Internal { INSTANCE }
+
+  private record SessionGone(String device, ActorRef<DeviceEvent> session) implements Internal {}
 
   // ===================================================================== events
 
@@ -175,8 +203,28 @@ public final class UserEntity
 
   // ===================================================================== wiring
 
-  /** What an entity needs from outside. */
-  public record Deps(UserSettings settings, UserRefs refs, CurrentEventsByPersistenceIdQuery readJournal) {}
+  /**
+   * What an entity needs from outside.
+   *
+   * @param keeper told (best effort, idempotent) when this user's deliveries may outlive this
+   *     incarnation: on a delivery's first failure and when the entity stops with deliveries
+   *     pending. The cluster module makes sure the user entity is started again until nothing is
+   *     pending, wherever its shard moves (see cluster's DeliveryKeeper).
+   */
+  public record Deps(UserSettings settings, UserRefs refs, CurrentEventsByPersistenceIdQuery readJournal,
+      PendingDeliveries keeper) {
+    public Deps(UserSettings settings, UserRefs refs, CurrentEventsByPersistenceIdQuery readJournal) {
+      this(settings, refs, readJournal, PendingDeliveries.NONE);
+    }
+  }
+
+  /** Where an entity reports that it has deliveries that must resume without its user. */
+  @FunctionalInterface
+  public interface PendingDeliveries {
+    PendingDeliveries NONE = userId -> {};
+
+    void pending(String userId);
+  }
 
   public static Behavior<Command> create(String userId, Deps deps) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new UserEntity(userId, ctx, timers, deps)));
@@ -188,30 +236,37 @@ public final class UserEntity
   private final UserSettings settings;
   private final UserRefs refs;
   private final CurrentEventsByPersistenceIdQuery readJournal;
+  private final PendingDeliveries keeper;
 
   // runtime only: rebuilt by activity after a restart, never persisted
-  private final Map<String, ActorRef<DeviceEvent>> sessions = new HashMap<>();
-  private final Map<Long, List<ActorRef<SendResult>>> waiters = new HashMap<>();
-  private final Set<String> inFlight = new HashSet<>();
-  private final Map<String, Integer> attempts = new HashMap<>();
-  private final List<DeliveryRef> confirmedUnwritten = new ArrayList<>();
-  private final Set<DeliveryRef> confirmedLocal = new HashSet<>();
+  /** Attempt ids of deliveries: unique in the JVM, so no incarnation can take another's reply for its own. */
+  private static final AtomicLong ATTEMPT_IDS = new AtomicLong();
+
+  /** A registered session of a device, with the time its Auth was accepted (newer wins). */
+  private record DeviceSession(ActorRef<DeviceEvent> ref, long startedAt) {}
+
+  // runtime only: rebuilt by activity after a restart, never persisted
+  private final Map<String, DeviceSession> sessions = new HashMap<>();
+  private Outbox<ActorRef<SendResult>> outbox = new Outbox<>(ATTEMPT_IDS::incrementAndGet);
   private final Map<String, Long> acksUnwritten = new TreeMap<>();
+  private Throwable lastRecoveryFailure;
 
   private UserEntity(String userId, ActorContext<Command> ctx, TimerScheduler<Command> timers, Deps deps) {
     super(persistenceId(userId),
-        SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(10), 0.2));
+        SupervisorStrategy.restartWithBackoff(deps.settings().restartMin(), deps.settings().restartMax(), 0.2));
     this.userId = userId;
     this.ctx = ctx;
     this.timers = timers;
     this.settings = deps.settings();
     this.refs = deps.refs();
     this.readJournal = deps.readJournal();
+    this.keeper = deps.keeper();
   }
 
   @Override
   public UserState emptyState() {
-    return new UserState(userId, UserState.Limits.of(settings));
+    // never changed: Pekko keeps this one object across restarts (see UserState#empty)
+    return UserState.empty(userId, UserState.Limits.of(settings));
   }
 
   @Override
@@ -246,7 +301,25 @@ public final class UserEntity
   public SignalHandler<UserState> signalHandler() {
     return newSignalHandlerBuilder()
         .onSignal(RecoveryCompleted.class, (state, signal) -> {
+          // a new incarnation (first start or a restart after a journal failure): fresh bookkeeping
+          outbox = new Outbox<>(ATTEMPT_IDS::incrementAndGet);
+          acksUnwritten.clear();
+          timers.cancelAll();
           for (String to : state.recipientsWithPending()) deliver(state, to);
+        })
+        .onSignal(org.apache.pekko.actor.typed.PostStop.class, (state, signal) -> {
+          // stopped (hand-off, passivation, node leaving) with deliveries pending: have them resumed
+          if (state.pendingCount() > outbox.confirmedNotWritten()) keeper.pending(userId);
+        })
+        .onSignal(RecoveryFailed.class, (state, signal) -> {
+          // Pekko signals one failed recovery twice (the cause, then its wrapper): count it once
+          if (ReplayFilterAlarms.isTwoWriters(signal.getFailure()) && !causedBy(signal.getFailure(), lastRecoveryFailure)) {
+            lastRecoveryFailure = signal.getFailure();
+            ReplayFilterAlarms.record();
+            ctx.getLog().error("recovery of user {} failed: the journal holds events of two writers "
+                + "(two live incarnations of this user wrote); the user is unavailable until an "
+                + "operator repairs the journal: {}", userId, signal.getFailure().toString());
+          }
         })
         .build();
   }
@@ -255,10 +328,7 @@ public final class UserEntity
   public EventHandler<UserState, Event> eventHandler() {
     return newEventHandlerBuilder()
         .forAnyState()
-        .onEvent(MessageSent.class, (s, e) -> s.apply(e, lastSequenceNumber(ctx)))
-        .onEvent(MessageReceived.class, (s, e) -> s.apply(e, lastSequenceNumber(ctx)))
-        .onEvent(BookkeepingFlushed.class, UserState::apply)
-        .build();
+        .onAnyEvent((s, e) -> s.apply(e, lastSequenceNumber(ctx)));
   }
 
   @Override
@@ -278,21 +348,30 @@ public final class UserEntity
         .onCommand(AckKey.class, this::onAck)
         .onCommand(Connect.class, this::onConnect)
         .onCommand(Disconnect.class, (s, c) -> {
-          if (c.session().equals(sessions.get(c.device()))) {
+          DeviceSession current = sessions.get(c.device());
+          if (current != null && current.ref().equals(c.session())) {
             sessions.remove(c.device());
             ctx.unwatch(c.session());
           }
           return Effect().noReply();
         })
         .onCommand(SessionGone.class, (s, c) -> {
-          sessions.remove(c.device(), c.session());
+          DeviceSession current = sessions.get(c.device());
+          if (current != null && current.ref().equals(c.session())) sessions.remove(c.device());
           return Effect().noReply();
         })
         .onCommand(FlushBookkeeping.class, this::onFlush)
         .onCommand(GetStatus.class, (s, c) -> Effect().reply(c.replyTo(),
-            new Status(userId, s.lastSeq(), s.pendingCount() - confirmedLocal.size(),
+            new Status(userId, s.lastSeq(), s.pendingCount() - outbox.confirmedNotWritten(),
                 List.copyOf(new java.util.TreeSet<>(sessions.keySet())))))
         .build();
+  }
+
+  private static boolean causedBy(Throwable t, Throwable cause) {
+    for (Throwable c = t; c != null && cause != null; c = c.getCause() == c ? null : c.getCause()) {
+      if (c == cause) return true;
+    }
+    return false;
   }
 
   // ===================================================================== send
@@ -308,11 +387,16 @@ public final class UserEntity
       String to = cmd.to();
       if (!to.equals(userId) && stillPending(state, to, seq)) {
         // the first attempt reached our inbox but not yet the recipient's: finish it, then ack
-        waiters.computeIfAbsent(seq, k -> new ArrayList<>()).add(cmd.replyTo());
+        outbox.addWaiter(seq, cmd.replyTo());
         deliver(state, to);
         return Effect().noReply();
       }
       return Effect().reply(cmd.replyTo(), new SendAccepted(cmd.clientMsgId(), seq, before.get().serverTs()));
+    }
+    String overload = overPendingBounds(state, cmd);
+    if (overload != null) {
+      return Effect().reply(cmd.replyTo(), new SendRejected(cmd.clientMsgId(), ErrorCode.RATE_LIMITED, overload,
+          (int) Math.max(1, settings.rateLimitedRetryAfter().toMillis())));
     }
     long seq = state.lastSeq() + 1;
     long now = System.currentTimeMillis();
@@ -326,7 +410,7 @@ public final class UserEntity
     }
     return Effect().persist(event)
         .thenRun(s -> {
-          waiters.computeIfAbsent(seq, k -> new ArrayList<>()).add(cmd.replyTo());
+          outbox.addWaiter(seq, cmd.replyTo());
           notifyDevices(s, 1);
           deliver(s, cmd.to());
         })
@@ -338,36 +422,46 @@ public final class UserEntity
     if (cmd.clientMsgId().length() > 128) return "client_msg_id is longer than 128 characters";
     if (cmd.to() == null || cmd.to().isEmpty()) return "recipient is empty";
     if (cmd.content() == null) return "content is missing";
-    if (cmd.content().approximateSize() > settings.maxContentBytes()) {
+    if (cmd.content().sizeBytes() > settings.maxContentBytes()) {
       return "content is larger than " + settings.maxContentBytes() + " bytes";
     }
     return null;
   }
 
+  /** Why this new send would pass a bound of pending deliveries, or null if it fits. */
+  private String overPendingBounds(UserState state, SendMessage cmd) {
+    if (cmd.to().equals(userId)) return null; // a note to self is never pending
+    if (state.pendingCountFor(cmd.to()) >= settings.maxPendingPerRecipient()) {
+      return "too many messages pending to " + cmd.to();
+    }
+    if (state.pendingCount() >= settings.maxPendingTotal()) return "too many messages pending";
+    long bytes = new InboxItem(0, userId, cmd.to(), cmd.device(), cmd.clientMsgId(), 0, cmd.content(), 0)
+        .estimatedBytes();
+    if (state.pendingBytes() + bytes > settings.maxPendingBytes()) return "too many bytes pending";
+    return null;
+  }
+
   private boolean stillPending(UserState state, String to, long seq) {
-    return state.isPending(to, seq) && !confirmedLocal.contains(new DeliveryRef(to, seq));
+    return state.isPending(to, seq) && !outbox.isConfirmed(to, seq);
   }
 
   // ===================================================================== delivery (sender side)
 
   /** Sends the oldest undelivered batch to {@code to}, unless one is already on its way. */
   private void deliver(UserState state, String to) {
-    if (inFlight.contains(to)) return;
-    List<Delivery> batch = new ArrayList<>();
-    for (InboxItem i : state.pendingFor(to)) {
-      if (confirmedLocal.contains(new DeliveryRef(to, i.seq()))) continue;
-      batch.add(new Delivery(i.seq(), i.fromDevice(), i.clientMsgId(), i.content(), i.serverTs()));
-      if (batch.size() >= settings.deliveryBatchMax()) break;
-    }
-    if (batch.isEmpty()) return;
-    inFlight.add(to);
+    Outbox.Batch batch = outbox.nextBatch(to, state.pendingFor(to), settings.deliveryBatchMax(),
+        settings.deliveryBatchMaxBytes());
+    if (batch == null) return;
     timers.cancel(retryKey(to));
-    List<Delivery> items = List.copyOf(batch);
+    List<Delivery> items = batch.items().stream()
+        .map(i -> new Delivery(i.seq(), i.fromDevice(), i.clientMsgId(), i.content(), i.serverTs()))
+        .toList();
+    long attempt = batch.attemptId();
     ctx.ask(DeliveryReceipt.class, refs.user(to), settings.deliveryTimeout(),
         replyTo -> new Deliver(userId, items, replyTo),
         (receipt, failure) -> receipt != null
-            ? new DeliveryConfirmed(to, receipt.upToSenderSeq())
-            : new DeliveryFailed(to, String.valueOf(failure)));
+            ? new DeliveryConfirmed(to, attempt, receipt.upToSenderSeq())
+            : new DeliveryFailed(to, attempt, String.valueOf(failure)));
   }
 
   private static String retryKey(String to) {
@@ -375,17 +469,12 @@ public final class UserEntity
   }
 
   private ReplyEffect<Event, UserState> onDeliveryConfirmed(UserState state, DeliveryConfirmed c) {
-    inFlight.remove(c.to());
-    attempts.remove(c.to());
-    for (InboxItem i : state.pendingFor(c.to())) {
-      if (i.seq() > c.upTo()) break;
-      DeliveryRef ref = new DeliveryRef(c.to(), i.seq());
-      if (confirmedLocal.add(ref)) confirmedUnwritten.add(ref);
-      List<ActorRef<SendResult>> w = waiters.remove(i.seq());
-      if (w != null) {
-        SendAccepted ack = new SendAccepted(i.clientMsgId(), i.seq(), i.serverTs());
-        w.forEach(r -> r.tell(ack));
-      }
+    var confirmed = outbox.confirm(c.to(), c.attemptId(), c.upTo(), state.pendingFor(c.to()));
+    if (confirmed == null) return Effect().noReply(); // a stale reply (earlier attempt or incarnation)
+    for (Outbox.Confirmed<ActorRef<SendResult>> done : confirmed) {
+      InboxItem i = done.item();
+      SendAccepted ack = new SendAccepted(i.clientMsgId(), i.seq(), i.serverTs());
+      done.waiters().forEach(r -> r.tell(ack));
     }
     scheduleFlush();
     deliver(state, c.to());
@@ -393,9 +482,10 @@ public final class UserEntity
   }
 
   private ReplyEffect<Event, UserState> onDeliveryFailed(UserState state, DeliveryFailed c) {
-    inFlight.remove(c.to());
-    int n = attempts.merge(c.to(), 1, Integer::sum);
+    int n = outbox.fail(c.to(), c.attemptId());
+    if (n == 0) return Effect().noReply(); // a stale reply (earlier attempt or incarnation)
     Duration delay = settings.retryDelay(n);
+    if (n == 1) keeper.pending(userId); // from now on, resumed even if this user never comes back
     if (n == 1 || n % 10 == 0) {
       ctx.getLog().warn("delivery from {} to {} failed (attempt {}), retrying in {}: {}",
           userId, c.to(), n, delay, c.why());
@@ -436,24 +526,30 @@ public final class UserEntity
     List<InboxItem> inline = List.of();
     if (newItems <= settings.notifyInlineMaxItems()) {
       List<InboxItem> newest = state.newestAfter(state.lastSeq() - newItems, newItems);
-      int bytes = 0;
-      for (InboxItem i : newest) bytes += i.content().approximateSize();
-      if (bytes <= settings.notifyInlineMaxBytes()) inline = newest;
+      if (SyncPages.bytes(newest) <= settings.notifyInlineMaxBytes()) inline = newest;
     }
     NewItems push = new NewItems(userId, state.lastSeq(), inline);
-    sessions.values().forEach(s -> s.tell(push));
+    sessions.values().forEach(s -> s.ref().tell(push));
   }
 
   private ReplyEffect<Event, UserState> onConnect(UserState state, Connect c) {
-    ActorRef<DeviceEvent> old = sessions.put(c.device(), c.session());
-    if (!c.session().equals(old)) {
-      if (old != null) {
-        ctx.unwatch(old);
-        old.tell(new SessionReplaced(userId, c.device()));
-      }
-      ctx.watchWith(c.session(), new SessionGone(c.device(), c.session()));
+    Connected reply = new Connected(state.lastSeq(), deviceKey(state, c.device()));
+    DeviceSession old = sessions.get(c.device());
+    if (old != null && old.ref().equals(c.session())) {
+      return Effect().reply(c.replyTo(), reply); // a heartbeat of the registered session
     }
-    return Effect().reply(c.replyTo(), new Connected(state.lastSeq(), deviceKey(state, c.device())));
+    if (old != null && c.sessionStartedAt() < old.startedAt()) {
+      // a delayed Connect of an older session: it must never evict the newer one
+      c.session().tell(new SessionReplaced(userId, c.device()));
+      return Effect().reply(c.replyTo(), reply);
+    }
+    if (old != null) {
+      ctx.unwatch(old.ref());
+      old.ref().tell(new SessionReplaced(userId, c.device()));
+    }
+    sessions.put(c.device(), new DeviceSession(c.session(), c.sessionStartedAt()));
+    ctx.watchWith(c.session(), new SessionGone(c.device(), c.session()));
+    return Effect().reply(c.replyTo(), reply);
   }
 
   private long deviceKey(UserState state, String device) {
@@ -481,9 +577,8 @@ public final class UserEntity
           "sync key " + key + " is ahead of the inbox (latest " + latest + ")", 0));
     }
     if (state.tailCovers(key)) {
-      List<InboxItem> items = limitBytes(state.tailAfter(key, max), settings.syncPageMaxBytes());
-      long newKey = items.isEmpty() ? key : items.get(items.size() - 1).seq();
-      return Effect().reply(c.replyTo(), new SyncOk(items, newKey, newKey < latest, latest));
+      return Effect().reply(c.replyTo(), SyncPages.page(state.tailAfter(key, max), key, latest,
+          settings.syncPageMaxBytes()));
     }
     readJournal(state, key, max, latest, c.replyTo());
     return Effect().noReply();
@@ -496,7 +591,7 @@ public final class UserEntity
     readJournal
         .currentEventsByPersistenceId(persistenceId(userId).id(), fromSeqNr, Long.MAX_VALUE)
         .mapConcat(env -> {
-          InboxItem i = itemOf(self, env.event());
+          InboxItem i = InboxItem.of(self, env.event());
           return i == null || i.seq() <= key ? List.<InboxItem>of() : List.of(i);
         })
         .take(max)
@@ -513,48 +608,27 @@ public final class UserEntity
               return;
             }
           }
-          List<InboxItem> page = limitBytes(items, settings.syncPageMaxBytes());
-          long newKey = page.isEmpty() ? key : page.get(page.size() - 1).seq();
-          replyTo.tell(new SyncOk(List.copyOf(page), newKey, newKey < latest, Math.max(latest, newKey)));
+          replyTo.tell(SyncPages.page(items, key, latest, settings.syncPageMaxBytes()));
         });
   }
 
-  /** The longest prefix of {@code items} within {@code maxBytes} of content (at least one item). */
-  static List<InboxItem> limitBytes(List<InboxItem> items, int maxBytes) {
-    int bytes = 0;
-    for (int i = 0; i < items.size(); i++) {
-      bytes += items.get(i).content().approximateSize();
-      if (bytes > maxBytes && i > 0) return items.subList(0, i);
-    }
-    return items;
-  }
-
-  /** The inbox item an event created, or null. */
+  /** The inbox item an event created, or null (see {@link InboxItem#of}). */
   public static InboxItem itemOf(String userId, Object event) {
-    if (event instanceof MessageSent e) {
-      return new InboxItem(e.seq(), userId, e.to(), e.device(), e.clientMsgId(), e.serverTs(), e.content(), 0);
-    }
-    if (event instanceof MessageReceived e) {
-      return new InboxItem(e.seq(), e.from(), userId, e.fromDevice(), e.clientMsgId(), e.serverTs(),
-          e.content(), e.senderSeq());
-    }
-    return null;
+    return InboxItem.of(userId, event);
   }
 
   // ===================================================================== bookkeeping
 
   private Bookkeeping takeBookkeeping() {
-    if (confirmedUnwritten.isEmpty() && acksUnwritten.isEmpty()) return Bookkeeping.EMPTY;
-    Bookkeeping b = new Bookkeeping(confirmedUnwritten, acksUnwritten);
-    confirmedUnwritten.clear();
-    confirmedLocal.clear();
+    if (!outbox.hasUnwritten() && acksUnwritten.isEmpty()) return Bookkeeping.EMPTY;
+    Bookkeeping b = new Bookkeeping(outbox.takeConfirmed(), acksUnwritten);
     acksUnwritten.clear();
     timers.cancel(FlushBookkeeping.INSTANCE);
     return b;
   }
 
   private void scheduleFlush() {
-    if (confirmedUnwritten.isEmpty() && acksUnwritten.isEmpty()) return;
+    if (!outbox.hasUnwritten() && acksUnwritten.isEmpty()) return;
     if (!timers.isTimerActive(FlushBookkeeping.INSTANCE)) {
       timers.startSingleTimer(FlushBookkeeping.INSTANCE, FlushBookkeeping.INSTANCE, settings.bookkeepingFlush());
     }

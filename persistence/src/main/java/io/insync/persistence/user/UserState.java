@@ -20,6 +20,15 @@ import java.util.TreeMap;
  * What a user entity knows, rebuilt from its events (and snapshots). Mutable, owned by the
  * entity's actor; the snapshot adapter copies it into an immutable protobuf before it leaves
  * the actor. Every method here is plain logic, tested without actors.
+ *
+ * <p>The entity's {@code emptyState()} is an {@linkplain #empty(String, Limits) empty template}
+ * that is never changed: the first event applied to it starts a fresh state ({@link #mutable()}).
+ * Pekko 1.7's Java API keeps the one emptyState object across supervisor restarts, so a mutable
+ * empty state would make the replay after a restart start on a state already at seq N.
+ *
+ * <p>Everything held is bounded: the tail in items and bytes, the send dedup window in entries
+ * (never evicting a send whose delivery is still pending), the senders' high-water marks in
+ * entries; pending deliveries are bounded by the entity, which refuses sends past its bounds.
  */
 public final class UserState {
 
@@ -27,27 +36,53 @@ public final class UserState {
   public record OutboundRecord(long seq, long serverTs) {}
 
   /** Bounds the state keeps; not persisted (they come from settings). */
-  public record Limits(int tailSize, int outboundWindow, int indexEvery) {
-    public static final Limits DEFAULT = new Limits(500, 10_000, 64);
+  public record Limits(int tailSize, int tailMaxBytes, int outboundWindow, int inboundSendersMax, int indexEvery) {
+    public static final Limits DEFAULT = new Limits(500, 1 << 20, 10_000, 10_000, 64);
+
+    /** Count bounds only (tests). */
+    public Limits(int tailSize, int outboundWindow, int indexEvery) {
+      this(tailSize, Integer.MAX_VALUE, outboundWindow, Integer.MAX_VALUE, indexEvery);
+    }
 
     public static Limits of(UserSettings s) {
-      return new Limits(s.tailSize(), s.outboundDedupWindow(), s.journalIndexEvery());
+      return new Limits(s.tailSize(), s.tailMaxBytes(), s.outboundDedupWindow(), s.inboundSendersMax(),
+          s.journalIndexEvery());
     }
   }
 
   private final String userId;
+  private final boolean template;
   private Limits limits;
   private long lastSeq;
   private final ArrayDeque<InboxItem> tail = new ArrayDeque<>();
+  private long tailBytes;
   private final LinkedHashMap<String, OutboundRecord> outbound = new LinkedHashMap<>();
-  private final Map<String, Long> inboundHighWater = new HashMap<>();
+  /** Insertion order = least recently delivered first (a sender moves to the end on each delivery). */
+  private final LinkedHashMap<String, Long> inboundHighWater = new LinkedHashMap<>();
   private final Map<String, TreeMap<Long, InboxItem>> pending = new HashMap<>();
+  private final java.util.Set<Long> pendingSeqs = new java.util.HashSet<>();
+  private long pendingBytes;
   private final Map<String, Long> deviceKeys = new HashMap<>();
   private final TreeMap<Long, Long> journalIndex = new TreeMap<>();
 
   public UserState(String userId, Limits limits) {
+    this(userId, limits, false);
+  }
+
+  private UserState(String userId, Limits limits, boolean template) {
     this.userId = userId;
     this.limits = limits;
+    this.template = template;
+  }
+
+  /** The empty state of a user, never changed itself: apply events to {@link #mutable()}. */
+  public static UserState empty(String userId, Limits limits) {
+    return new UserState(userId, limits, true);
+  }
+
+  /** This state, or a fresh empty one if this is the {@linkplain #empty empty template}. */
+  public UserState mutable() {
+    return template ? new UserState(userId, limits) : this;
   }
 
   public String userId() {
@@ -63,6 +98,7 @@ public final class UserState {
   }
 
   public void setLimits(Limits limits) {
+    if (template) throw new IllegalStateException("the empty template is never changed");
     this.limits = limits;
     trim();
   }
@@ -103,9 +139,23 @@ public final class UserState {
   }
 
   public int pendingCount() {
-    int n = 0;
-    for (TreeMap<Long, InboxItem> p : pending.values()) n += p.size();
-    return n;
+    return pendingSeqs.size();
+  }
+
+  /** Undelivered messages to {@code to}. */
+  public int pendingCountFor(String to) {
+    TreeMap<Long, InboxItem> p = pending.get(to);
+    return p == null ? 0 : p.size();
+  }
+
+  /** Bytes ({@link InboxItem#estimatedBytes()}) of all undelivered messages. */
+  public long pendingBytes() {
+    return pendingBytes;
+  }
+
+  /** Bytes ({@link InboxItem#estimatedBytes()}) of the tail. */
+  public long tailBytes() {
+    return tailBytes;
   }
 
   public long deviceKey(String device) {
@@ -184,41 +234,56 @@ public final class UserState {
 
   // ---------------------------------------------------------------- events
 
-  public UserState apply(MessageSent e, long sequenceNr) {
-    InboxItem item = new InboxItem(e.seq(), userId, e.to(), e.device(), e.clientMsgId(),
-        e.serverTs(), e.content(), 0);
+  /** Applies any event of the entity; returns the state to keep (a fresh one for the template). */
+  public UserState apply(UserEntity.Event e, long sequenceNr) {
+    UserState s = mutable();
+    if (e instanceof MessageSent m) return s.applySent(m, sequenceNr);
+    if (e instanceof MessageReceived m) return s.applyReceived(m, sequenceNr);
+    if (e instanceof UserEntity.BookkeepingFlushed b) {
+      s.applyBookkeeping(b.bookkeeping());
+      s.trim();
+      return s;
+    }
+    throw new IllegalArgumentException("unknown event " + e.getClass());
+  }
+
+  public UserState apply(UserEntity.BookkeepingFlushed e) {
+    return apply(e, 0);
+  }
+
+  private UserState applySent(MessageSent e, long sequenceNr) {
+    InboxItem item = InboxItem.of(userId, e);
     append(item, sequenceNr);
     outbound.put(outboundKey(e.device(), e.clientMsgId()), new OutboundRecord(e.seq(), e.serverTs()));
     if (!e.to().equals(userId)) {
       pending.computeIfAbsent(e.to(), k -> new TreeMap<>()).put(e.seq(), item);
+      pendingSeqs.add(e.seq());
+      pendingBytes += item.estimatedBytes();
     }
     applyBookkeeping(e.bookkeeping());
     trim();
     return this;
   }
 
-  public UserState apply(MessageReceived e, long sequenceNr) {
-    InboxItem item = new InboxItem(e.seq(), e.from(), userId, e.fromDevice(), e.clientMsgId(),
-        e.serverTs(), e.content(), e.senderSeq());
+  private UserState applyReceived(MessageReceived e, long sequenceNr) {
+    InboxItem item = InboxItem.of(userId, e);
     append(item, sequenceNr);
-    inboundHighWater.merge(e.from(), e.senderSeq(), Math::max);
+    Long before = inboundHighWater.remove(e.from()); // re-insert: most recently delivered last
+    inboundHighWater.put(e.from(), before == null ? e.senderSeq() : Math.max(before, e.senderSeq()));
     applyBookkeeping(e.bookkeeping());
     trim();
     return this;
   }
 
-  public UserState apply(UserEntity.BookkeepingFlushed e) {
-    applyBookkeeping(e.bookkeeping());
-    return this;
-  }
-
   private void append(InboxItem item, long sequenceNr) {
+    if (template) throw new IllegalStateException("the empty template is never changed");
     if (item.seq() != lastSeq + 1) {
       throw new IllegalStateException("inbox of " + userId + " would get seq " + item.seq()
           + " after " + lastSeq + ": sequence must be gapless");
     }
     lastSeq = item.seq();
     tail.addLast(item);
+    tailBytes += item.estimatedBytes();
     if (sequenceNr > 0 && (item.seq() == 1 || item.seq() % limits.indexEvery() == 0)) {
       journalIndex.put(item.seq(), sequenceNr);
     }
@@ -229,7 +294,11 @@ public final class UserState {
     for (DeliveryRef d : b.delivered()) {
       TreeMap<Long, InboxItem> p = pending.get(d.to());
       if (p != null) {
-        p.remove(d.seq());
+        InboxItem gone = p.remove(d.seq());
+        if (gone != null) {
+          pendingSeqs.remove(d.seq());
+          pendingBytes -= gone.estimatedBytes();
+        }
         if (p.isEmpty()) pending.remove(d.to());
       }
     }
@@ -237,11 +306,23 @@ public final class UserState {
   }
 
   private void trim() {
-    while (tail.size() > limits.tailSize()) tail.removeFirst();
-    Iterator<Map.Entry<String, OutboundRecord>> it = outbound.entrySet().iterator();
-    while (outbound.size() > limits.outboundWindow() && it.hasNext()) {
-      it.next();
-      it.remove();
+    while (!tail.isEmpty() && (tail.size() > limits.tailSize() || tailBytes > limits.tailMaxBytes())) {
+      tailBytes -= tail.removeFirst().estimatedBytes();
+    }
+    // the oldest sends leave the dedup window first, except those still pending: a retry of a
+    // pending send must find it, or it would become a second message
+    int excess = outbound.size() - limits.outboundWindow();
+    Iterator<OutboundRecord> it = outbound.values().iterator();
+    while (excess > 0 && it.hasNext()) {
+      if (!pendingSeqs.contains(it.next().seq())) {
+        it.remove();
+        excess--;
+      }
+    }
+    Iterator<String> senders = inboundHighWater.keySet().iterator();
+    while (inboundHighWater.size() > limits.inboundSendersMax() && senders.hasNext()) {
+      senders.next();
+      senders.remove();
     }
   }
 
@@ -251,16 +332,23 @@ public final class UserState {
   public void restore(long lastSeq, List<InboxItem> tailItems, Map<String, OutboundRecord> outboundRecords,
       Map<String, Long> highWater, List<InboxItem> pendingItems, Map<String, Long> keys,
       Map<Long, Long> index) {
+    if (template) throw new IllegalStateException("the empty template is never changed");
     this.lastSeq = lastSeq;
     tail.clear();
     tail.addAll(tailItems);
+    tailBytes = 0;
+    for (InboxItem i : tailItems) tailBytes += i.estimatedBytes();
     outbound.clear();
     outbound.putAll(outboundRecords);
     inboundHighWater.clear();
     inboundHighWater.putAll(highWater);
     pending.clear();
+    pendingSeqs.clear();
+    pendingBytes = 0;
     for (InboxItem i : pendingItems) {
       pending.computeIfAbsent(i.to(), k -> new TreeMap<>()).put(i.seq(), i);
+      pendingSeqs.add(i.seq());
+      pendingBytes += i.estimatedBytes();
     }
     deviceKeys.clear();
     deviceKeys.putAll(keys);

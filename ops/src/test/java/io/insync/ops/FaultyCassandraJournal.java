@@ -1,0 +1,54 @@
+package io.insync.ops;
+
+import com.typesafe.config.Config;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Set;
+import org.apache.pekko.persistence.AtomicWrite;
+import org.apache.pekko.persistence.cassandra.journal.CassandraJournal;
+import scala.collection.immutable.Seq;
+import scala.concurrent.Future;
+import scala.runtime.BoxedUnit;
+import scala.util.Try;
+
+/**
+ * Test-only journal for node processes: the Cassandra journal, except that writes of the
+ * persistence ids listed in a file (one per line; system property {@code insync.test.failing-writes})
+ * fail. Edit the file while the node runs to start or clear the fault. Enable it with
+ * {@code -Dpekko.persistence.cassandra.journal.class=io.insync.ops.FaultyCassandraJournal}
+ * (nodes run with the test classpath).
+ */
+public final class FaultyCassandraJournal extends CassandraJournal {
+  private final Path file;
+
+  public FaultyCassandraJournal(Config cfg, String cfgPath) {
+    super(cfg, cfgPath);
+    String f = System.getProperty("insync.test.failing-writes");
+    this.file = f == null ? null : Path.of(f);
+  }
+
+  private Set<String> failing() {
+    if (file == null || !Files.exists(file)) return Set.of();
+    try {
+      return Set.copyOf(Files.readAllLines(file).stream().map(String::trim).filter(s -> !s.isEmpty()).toList());
+    } catch (IOException e) {
+      return Set.of();
+    }
+  }
+
+  @Override
+  public Future<Seq<Try<BoxedUnit>>> asyncWriteMessages(Seq<AtomicWrite> messages) {
+    Set<String> failing = failing();
+    if (!failing.isEmpty()) {
+      var it = messages.iterator();
+      while (it.hasNext()) {
+        String pid = it.next().persistenceId();
+        if (failing.contains(pid)) {
+          return scala.concurrent.Future$.MODULE$.failed(new IOException("injected write failure for " + pid));
+        }
+      }
+    }
+    return super.asyncWriteMessages(messages);
+  }
+}

@@ -1,0 +1,39 @@
+package io.insync.persistence.user;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** Cuts sync pages and inline pushes by bytes: one rule for the tail and the journal paths. */
+public final class SyncPages {
+  private SyncPages() {}
+
+  /**
+   * The longest prefix of {@code items} whose {@link InboxItem#estimatedBytes()} stay within
+   * {@code maxBytes} (always at least one item), as an immutable list (never a subList view, which
+   * Kryo cannot carry between nodes).
+   */
+  public static List<InboxItem> limitBytes(List<InboxItem> items, int maxBytes) {
+    List<InboxItem> out = new ArrayList<>(Math.min(items.size(), 256));
+    long bytes = 0;
+    for (InboxItem i : items) {
+      bytes += i.estimatedBytes();
+      if (bytes > maxBytes && !out.isEmpty()) break;
+      out.add(i);
+    }
+    return List.copyOf(out);
+  }
+
+  /** The sync answer for items after {@code key} (gapless, ascending), cut to {@code maxBytes}. */
+  public static UserEntity.SyncOk page(List<InboxItem> items, long key, long latest, int maxBytes) {
+    List<InboxItem> page = limitBytes(items, maxBytes);
+    long newKey = page.isEmpty() ? key : page.get(page.size() - 1).seq();
+    return new UserEntity.SyncOk(page, newKey, newKey < latest, Math.max(latest, newKey));
+  }
+
+  /** Total estimated bytes of {@code items}. */
+  public static long bytes(List<InboxItem> items) {
+    long n = 0;
+    for (InboxItem i : items) n += i.estimatedBytes();
+    return n;
+  }
+}
