@@ -71,7 +71,13 @@ class SendQueueTest {
   }
 
   private static Throwable cause(CompletableFuture<?> f) {
+    assertTrue(f.isCompletedExceptionally(), "failed by now");
     return assertThrows(CompletionException.class, f::join).getCause();
+  }
+
+  private static long acked(CompletableFuture<SendAck> f) {
+    assertTrue(f.isDone() && !f.isCompletedExceptionally(), "acked by now");
+    return f.join().getSeq();
   }
 
   private long lastDelay() {
@@ -92,7 +98,7 @@ class SendQueueTest {
     Attempt retry = link.sent.poll();
     assertEquals("m-1", retry.clientMsgId());
     retry.ack(12);
-    assertEquals(12, f.join().getSeq());
+    assertEquals(12, acked(f));
     assertEquals(0, q.size());
     assertEquals(0, scheduler.live(), "deadline cancelled");
   }
@@ -161,8 +167,8 @@ class SendQueueTest {
     assertEquals(List.of("m-3", "m-4"), link.sent.stream().map(Attempt::clientMsgId).toList());
     link.sent.poll().ack(1);
     link.sent.poll().ack(2);
-    assertEquals(1, f.join().getSeq());
-    assertEquals(2, queued.join().getSeq());
+    assertEquals(1, acked(f));
+    assertEquals(2, acked(queued));
   }
 
   @Test
@@ -184,8 +190,8 @@ class SendQueueTest {
     CompletableFuture<SendAck> b = submit(q, "m-6");
     assertEquals(1, link.sent.size(), "one transmission");
     q.onUnsolicitedAck(SendAck.newBuilder().setClientMsgId("m-6").setSeq(4).build());
-    assertEquals(4, a.join().getSeq());
-    assertEquals(4, b.join().getSeq());
+    assertEquals(4, acked(a));
+    assertEquals(4, acked(b));
   }
 
   @Test
