@@ -113,33 +113,10 @@ public final class InsyncClient implements AutoCloseable {
     this.plan = new ConnectPlan(addresses.size(), ThreadLocalRandom.current().nextInt(addresses.size()),
         backoff, () -> TimeUnit.NANOSECONDS.toMillis(System.nanoTime()));
     this.pending = new PendingRequests(scheduler, options.requestTimeout());
-    this.sends = new SendQueue(new SendQueue.Link() {
-      @Override
-      public boolean ready() {
-        return isReady();
-      }
-
-      @Override
-      public CompletableFuture<Envelope> send(String clientMsgId, String to, Content content) {
-        return request(id -> Envelopes.send(id, clientMsgId, to, content));
-      }
-    }, scheduler, backoff, options.sendRetryTimeout(), options.maxRetriesInFlight());
-    this.cursor = new SyncCursor(options.syncKeyStore(), listener, new SyncCursor.Link() {
-      @Override
-      public boolean ready() {
-        return isReady();
-      }
-
-      @Override
-      public CompletableFuture<Envelope> sync(long from, int maxItems) {
-        return request(id -> Envelopes.sync(id, from, maxItems));
-      }
-
-      @Override
-      public void ack(long key) {
-        sendAck(key);
-      }
-    }, scheduler, backoff, options.autoSync(), options.syncPageSize());
+    Wire wire = new Wire();
+    this.sends = new SendQueue(wire, scheduler, backoff, options.sendRetryTimeout(), options.maxRetriesInFlight());
+    this.cursor = new SyncCursor(options.syncKeyStore(), listener, wire, scheduler, backoff,
+        options.autoSync(), options.syncPageSize());
     this.bootstrap = new Bootstrap()
         .group(loop)
         .channel(NioSocketChannel.class)
@@ -535,10 +512,28 @@ public final class InsyncClient implements AutoCloseable {
     return reply;
   }
 
-  private void sendAck(long key) {
-    Channel ch = channel;
-    if (isReady()) {
-      ch.writeAndFlush(Envelopes.ack(pending.nextId(), key));
+  /** The current connection as the send queue and the sync cursor see it. */
+  private final class Wire implements SendQueue.Link, SyncCursor.Link {
+    @Override
+    public boolean ready() {
+      return isReady();
+    }
+
+    @Override
+    public CompletableFuture<Envelope> send(String clientMsgId, String to, Content content) {
+      return request(id -> Envelopes.send(id, clientMsgId, to, content));
+    }
+
+    @Override
+    public CompletableFuture<Envelope> sync(long from, int maxItems) {
+      return request(id -> Envelopes.sync(id, from, maxItems));
+    }
+
+    @Override
+    public void ack(long key) {
+      if (isReady()) {
+        channel.writeAndFlush(Envelopes.ack(pending.nextId(), key));
+      }
     }
   }
 
