@@ -30,10 +30,23 @@ public interface ClientListener {
 
   /**
    * New inbox items from the automatic sync, in seq order. Within one client's life an item
-   * (seq) is handed over at most once; after this returns the client stores the new sync key
-   * and acks it to the server.
+   * (seq) is handed over at most once, unless the sync is reset (see {@link #onSyncReset});
+   * after this returns the client stores the new sync key and acks it to the server.
    */
   default void onItems(List<Item> items) {}
+
+  /**
+   * The server refused the sync key {@code staleKey} ({@code Error{BAD_REQUEST}} to a
+   * {@code Sync}: the key is ahead of the inbox, so what the device holds does not belong to
+   * this inbox — for example the user's data was restored from an older backup, or the key
+   * store belongs to another user). Called before anything else happens: then the client
+   * stores key 0 and the automatic sync starts over from 0, handing every item the inbox
+   * holds to {@link #onItems} again, seqs it delivered before included. An application that
+   * keeps items should drop (or set aside) what it stored under the old key here. {@code
+   * staleKey} is a uint64 ({@link Long#toUnsignedString(long)}). Only the automatic sync
+   * resets; a {@link InsyncClient#sync(long, int)} call just fails.
+   */
+  default void onSyncReset(long staleKey) {}
 
   /** Every {@code Error} frame the server sends, whether or not it answers a request. */
   default void onError(Error error) {}

@@ -23,6 +23,8 @@ public final class ClientOptions {
   private final int syncPageSize;
   private final Duration requestTimeout;
   private final Duration sendRetryTimeout;
+  private final Duration connectRetryTimeout;
+  private final int maxRetriesInFlight;
   private final Duration backoffMin;
   private final Duration backoffMax;
   private final int maxFrameBytes;
@@ -42,6 +44,8 @@ public final class ClientOptions {
     this.syncPageSize = b.syncPageSize;
     this.requestTimeout = positive(b.requestTimeout, "requestTimeout");
     this.sendRetryTimeout = positive(b.sendRetryTimeout, "sendRetryTimeout");
+    this.connectRetryTimeout = positive(b.connectRetryTimeout, "connectRetryTimeout");
+    this.maxRetriesInFlight = b.maxRetriesInFlight;
     this.backoffMin = positive(b.backoffMin, "backoffMin");
     this.backoffMax = positive(b.backoffMax, "backoffMax");
     if (backoffMax.compareTo(backoffMin) < 0) {
@@ -88,7 +92,7 @@ public final class ClientOptions {
     return syncPageSize;
   }
 
-  /** How long one request waits for its reply (default 10 s); also the connect timeout. */
+  /** How long one request waits for its reply (default 10 s); also the TCP connect timeout. */
   public Duration requestTimeout() {
     return requestTimeout;
   }
@@ -98,12 +102,41 @@ public final class ClientOptions {
     return sendRetryTimeout;
   }
 
-  /** The first reconnect delay (default 200 ms); it doubles per attempt, with jitter. */
+  /**
+   * How long a first {@link InsyncClient#connect()} keeps trying (default 30 s): through the
+   * address list, after refused or dropped connections and after {@code Auth} answers such as
+   * {@code Error{UNAVAILABLE}} (a node that is starting or overloaded says "come back"), each
+   * retry after a backoff. The connect fails when the next attempt would start after this
+   * time; an attempt under way is not cut short (it is bounded by {@link #requestTimeout()}).
+   * {@code AUTH_FAILED} fails the connect at once. Once connected, reconnects have no deadline.
+   * Lower it for interactive tools that should report an unreachable server quickly.
+   */
+  public Duration connectRetryTimeout() {
+    return connectRetryTimeout;
+  }
+
+  /**
+   * How many retried sends may wait for their reply at once (default 8): when the server
+   * refuses a burst of sends ({@code UNAVAILABLE}, {@code RATE_LIMITED}) or a connection with
+   * many sends in flight drops, the retries go out this many at a time, the rest in line,
+   * oldest first, so that a recovering server is not hit by all of them at once. First
+   * attempts are not held back.
+   */
+  public int maxRetriesInFlight() {
+    return maxRetriesInFlight;
+  }
+
+  /**
+   * The base of every retry delay (default 200 ms): sends, the automatic sync, connect and
+   * reconnect. Retry {@code n} (0 = the first) waits the server's {@code retry_after_ms}, if it
+   * named one, plus a random time in {@code [0, min(backoffMax, backoffMin · 2ⁿ)]} ("full
+   * jitter"), so retries of many sends or clients spread out instead of arriving together.
+   */
   public Duration backoffMin() {
     return backoffMin;
   }
 
-  /** The largest reconnect delay (default 10 s). */
+  /** The cap of the jitter window of every retry delay (default 10 s); see {@link #backoffMin()}. */
   public Duration backoffMax() {
     return backoffMax;
   }
@@ -146,6 +179,8 @@ public final class ClientOptions {
     private int syncPageSize;
     private Duration requestTimeout = Duration.ofSeconds(10);
     private Duration sendRetryTimeout = Duration.ofSeconds(60);
+    private Duration connectRetryTimeout = Duration.ofSeconds(30);
+    private int maxRetriesInFlight = 8;
     private Duration backoffMin = Duration.ofMillis(200);
     private Duration backoffMax = Duration.ofSeconds(10);
     private int maxFrameBytes = FrameCodec.DEFAULT_MAX_FRAME_BYTES;
@@ -225,10 +260,28 @@ public final class ClientOptions {
       return this;
     }
 
-    /** Reconnect backoff bounds (default 200 ms to 10 s). */
+    /**
+     * Retry backoff: base and cap of the jitter window (default 200 ms and 10 s); see {@link
+     * ClientOptions#backoffMin()}.
+     */
     public Builder backoff(Duration min, Duration max) {
       this.backoffMin = min;
       this.backoffMax = max;
+      return this;
+    }
+
+    /** How long a first connect keeps retrying (default 30 s); see {@link ClientOptions#connectRetryTimeout()}. */
+    public Builder connectRetryTimeout(Duration d) {
+      this.connectRetryTimeout = d;
+      return this;
+    }
+
+    /** Retried sends outstanding at once (default 8); see {@link ClientOptions#maxRetriesInFlight()}. */
+    public Builder maxRetriesInFlight(int sends) {
+      if (sends <= 0) {
+        throw new IllegalArgumentException("maxRetriesInFlight must be positive");
+      }
+      this.maxRetriesInFlight = sends;
       return this;
     }
 

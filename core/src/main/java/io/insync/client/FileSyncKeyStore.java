@@ -11,7 +11,7 @@ import java.nio.file.StandardCopyOption;
 import java.util.Objects;
 
 /**
- * A {@link SyncKeyStore} in a small text file holding the key in decimal. Writes go to a
+ * A {@link SyncKeyStore} in a small text file holding the key in (unsigned) decimal. Writes go to a
  * temporary file that is then moved over the old one, so a crash leaves the old or the new
  * key, never a torn one.
  */
@@ -28,7 +28,11 @@ public final class FileSyncKeyStore implements SyncKeyStore {
   public long load() {
     try {
       String text = Files.readString(file, StandardCharsets.US_ASCII).trim();
-      return text.isEmpty() ? 0 : Long.parseLong(text);
+      if (text.isEmpty()) {
+        return 0;
+      }
+      // unsigned decimal; a signed negative value (written by an older version) is read as the same 64 bits
+      return text.startsWith("-") ? Long.parseLong(text) : Long.parseUnsignedLong(text);
     } catch (NoSuchFileException e) {
       return 0;
     } catch (IOException e) {
@@ -43,7 +47,7 @@ public final class FileSyncKeyStore implements SyncKeyStore {
   public void store(long key) {
     Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
     try {
-      Files.writeString(tmp, Long.toString(key), StandardCharsets.US_ASCII);
+      Files.writeString(tmp, Long.toUnsignedString(key), StandardCharsets.US_ASCII);
       try {
         Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
       } catch (AtomicMoveNotSupportedException e) {

@@ -2,14 +2,11 @@ package io.insync.client;
 
 import io.insync.core.codec.Envelopes;
 import io.insync.core.codec.FrameCodec;
-import io.insync.core.codec.ProtocolException;
 import io.insync.protocol.AuthOk;
 import io.insync.protocol.Content;
 import io.insync.protocol.Envelope;
 import io.insync.protocol.Error;
 import io.insync.protocol.ErrorCode;
-import io.insync.protocol.Item;
-import io.insync.protocol.Notify;
 import io.insync.protocol.SendAck;
 import io.insync.protocol.SyncResult;
 import io.netty.bootstrap.Bootstrap;
@@ -25,18 +22,17 @@ import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
-import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
+import java.util.Locale;
 import java.util.Objects;
+import java.util.SplittableRandom;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -54,12 +50,22 @@ import java.util.function.LongFunction;
  * the teardown. Futures complete and {@link ClientListener} methods run on the event loop:
  * don't block in them.
  *
- * <p>Life cycle: {@link #connect()} tries each address once (starting at a random one) and
- * fails if none answers with {@code AuthOk}. Once authenticated, any disconnect not caused by
- * {@link #close()} leads to reconnects with exponential backoff and jitter through the address
- * list, resuming from the stored sync key. An {@code AUTH_FAILED} error stops the client: it
- * fails everything pending and does not reconnect (a later {@link #connect()} may try again,
- * for example after the token supplier has a fresh token).
+ * <p>Life cycle: {@link #connect()} tries the addresses in turn (starting at a random one) until
+ * one answers {@code AuthOk}. A failed attempt — no connection, or an {@code Error} answer to
+ * {@code Auth} that means "not now" ({@code UNAVAILABLE}, {@code RATE_LIMITED}, {@code TIMEOUT},
+ * {@code INTERNAL}, fatal or not) — is followed by the next after a backoff with jitter (at least
+ * the server's {@code retry_after_ms}), until {@link ClientOptions#connectRetryTimeout()}; other
+ * errors fail the connect at once. Once authenticated, any disconnect not caused by {@link
+ * #close()} leads to reconnects with the same backoff, for as long as the client lives, resuming
+ * from the stored sync key. An {@code AUTH_FAILED} error stops the client: it fails everything
+ * pending and does not reconnect (a later {@link #connect()} may try again, for example after the
+ * token supplier has a fresh token).
+ *
+ * <p>Parts, each confined to the event loop: {@link ConnectPlan} (where and when the next
+ * attempt goes), {@link PendingRequests} (request-id correlation and timeouts; everything
+ * outstanding fails when its connection closes), {@link SendQueue} (sends and their retries),
+ * {@link SyncCursor} (the sync key and the automatic sync). This class is the connection's life
+ * cycle and the wiring between them.
  */
 public final class InsyncClient implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(InsyncClient.class.getName());
@@ -69,51 +75,48 @@ public final class InsyncClient implements AutoCloseable {
 
   private final ClientOptions options;
   private final ClientListener listener;
-  private final SyncKeyStore store;
   private final EventLoopGroup group;
   private final boolean ownGroup;
   private final EventLoop loop;
   /** Set once close() shuts down an own event loop group: later calls fail at once. */
   private volatile boolean groupShutDown;
   private final Bootstrap bootstrap;
-  private final Backoff backoff;
   private final List<InetSocketAddress> addresses;
+  private final ConnectPlan plan;
+  private final PendingRequests pending;
+  private final SendQueue sends;
+  private final SyncCursor cursor;
 
   // --- confined to `loop` ---
   private State state = State.IDLE;
   private Channel channel;
-  private int addressIndex;
-  private int attemptsThisRound;
-  private int reconnectAttempt;
-  private boolean established;
-  private long nextRequestId = 1;
-  private long deliveredUpTo;
-  private boolean syncRunning;
-  private boolean syncAgain;
-  private ScheduledFuture<?> heartbeatTask;
-  private ScheduledFuture<?> reconnectTask;
-  private final Map<Long, Pending> pending = new HashMap<>();
-  private final Map<String, SendOp> sends = new LinkedHashMap<>();
+  /** A fatal Error that answered no request on the current channel: why it is about to close. */
+  private Error closingError;
+  private Future<?> heartbeatTask;
+  private Future<?> reconnectTask;
   private final List<CompletableFuture<AuthOk>> connectWaiters = new ArrayList<>();
   private AuthOk lastAuthOk;
 
   // --- readable from any thread ---
-  private volatile long syncKey;
   private volatile boolean connected;
 
   private InsyncClient(ClientOptions options) {
     this.options = options;
-    this.listener = options.listener();
-    this.store = options.syncKeyStore();
+    this.listener = new SafeListener(options.listener());
     this.addresses = options.addresses();
     this.ownGroup = options.eventLoopGroup().isEmpty();
     this.group = options.eventLoopGroup()
         .orElseGet(() -> new NioEventLoopGroup(1, new DefaultThreadFactory("insync-client", true)));
     this.loop = group.next();
-    this.backoff = new Backoff(options.backoffMin(), options.backoffMax());
-    this.addressIndex = ThreadLocalRandom.current().nextInt(addresses.size());
-    this.syncKey = store.load();
-    this.deliveredUpTo = syncKey;
+    Scheduler scheduler = (task, delayMs) -> loop.schedule(task, delayMs, TimeUnit.MILLISECONDS);
+    Backoff backoff = new Backoff(options.backoffMin(), options.backoffMax(), new SplittableRandom());
+    this.plan = new ConnectPlan(addresses.size(), ThreadLocalRandom.current().nextInt(addresses.size()),
+        backoff, () -> TimeUnit.NANOSECONDS.toMillis(System.nanoTime()));
+    this.pending = new PendingRequests(scheduler, options.requestTimeout());
+    Wire wire = new Wire();
+    this.sends = new SendQueue(wire, scheduler, backoff, options.sendRetryTimeout(), options.maxRetriesInFlight());
+    this.cursor = new SyncCursor(options.syncKeyStore(), listener, wire, scheduler, backoff,
+        options.autoSync(), options.syncPageSize());
     this.bootstrap = new Bootstrap()
         .group(loop)
         .channel(NioSocketChannel.class)
@@ -136,11 +139,12 @@ public final class InsyncClient implements AutoCloseable {
   }
 
   /**
-   * Connects and authenticates. Completes with the server's {@code AuthOk}; fails with
-   * {@link ServerErrorException} if the server answers {@code Auth} with an error, or with
-   * {@link ConnectionLostException} if no address could be reached. If the client is
-   * already connected, completes at once; if it is reconnecting, completes on the next
-   * {@code AuthOk}.
+   * Connects and authenticates, retrying as the class comment says. Completes with the
+   * server's {@code AuthOk}; fails with {@link ServerErrorException} if the server answers
+   * {@code Auth} with {@code AUTH_FAILED} or another error that retrying cannot cure, or if
+   * the retry time is up after such an answer; with {@link ConnectionLostException} if the
+   * retry time is up and the last attempt reached no server. If the client is already
+   * connected, completes at once; if it is reconnecting, completes on the next {@code AuthOk}.
    */
   public CompletableFuture<AuthOk> connect() {
     CompletableFuture<AuthOk> result = new CompletableFuture<>();
@@ -151,8 +155,7 @@ public final class InsyncClient implements AutoCloseable {
         case CONNECTING, AUTHENTICATING, WAITING -> connectWaiters.add(result);
         case IDLE, FAILED -> {
           connectWaiters.add(result);
-          established = false;
-          attemptsThisRound = 0;
+          plan.startFirstConnect(options.connectRetryTimeout().toMillis());
           startAttempt();
         }
       }
@@ -168,11 +171,12 @@ public final class InsyncClient implements AutoCloseable {
   /**
    * Sends a message. Until it is acked or {@link ClientOptions#sendRetryTimeout()} passes, the
    * message is retried under the same {@code clientMsgId} (the server dedups on it): after a
-   * request timeout, after {@code Error{UNAVAILABLE|TIMEOUT}} (waiting at least {@code
-   * retry_after_ms}) and after reconnects. A send made while disconnected waits for the next
-   * connection. Calling this again with the id of a send still in progress returns that
-   * send's future. Fails with {@link ServerErrorException} on other server errors, with
-   * {@link TimeoutException} when the retry time is up, and with {@link
+   * request timeout and after {@code Error{UNAVAILABLE|RATE_LIMITED|TIMEOUT}}, with exponential
+   * backoff and jitter (waiting at least {@code retry_after_ms}), and after reconnects. At most
+   * {@link ClientOptions#maxRetriesInFlight()} retries are outstanding at once. A send made while
+   * disconnected waits for the next connection. Calling this again with the id of a send still
+   * in progress returns that send's future. Fails with {@link ServerErrorException} on other
+   * server errors, with {@link TimeoutException} when the retry time is up, and with {@link
    * ConnectionLostException} when the client is closed.
    */
   public CompletableFuture<SendAck> send(String clientMsgId, String to, Content content) {
@@ -186,30 +190,11 @@ public final class InsyncClient implements AutoCloseable {
     onLoop(result, () -> {
       if (state == State.CLOSED) {
         result.completeExceptionally(new ConnectionLostException("client is closed"));
-        return;
-      }
-      if (state == State.FAILED) {
+      } else if (state == State.FAILED) {
         result.completeExceptionally(new ConnectionLostException("authentication failed; connect again"));
-        return;
+      } else {
+        sends.submit(clientMsgId, to, content, result);
       }
-      SendOp existing = sends.get(clientMsgId);
-      if (existing != null) {
-        existing.future.whenComplete((ack, err) -> {
-          if (err != null) {
-            result.completeExceptionally(err);
-          } else {
-            result.complete(ack);
-          }
-        });
-        return;
-      }
-      SendOp op = new SendOp(clientMsgId, to, content, result);
-      sends.put(clientMsgId, op);
-      long timeoutMs = options.sendRetryTimeout().toMillis();
-      op.deadline = loop.schedule(() -> failSend(op, new TimeoutException(
-          "send " + clientMsgId + " was not acknowledged within " + options.sendRetryTimeout())),
-          timeoutMs, TimeUnit.MILLISECONDS);
-      transmit(op);
     });
     return result;
   }
@@ -222,7 +207,7 @@ public final class InsyncClient implements AutoCloseable {
   public CompletableFuture<SyncResult> sync(long fromKey, int maxItems) {
     CompletableFuture<SyncResult> result = new CompletableFuture<>();
     onLoop(result, () -> {
-      if (state != State.READY) {
+      if (!isReady()) {
         result.completeExceptionally(new ConnectionLostException("not connected"));
         return;
       }
@@ -242,21 +227,18 @@ public final class InsyncClient implements AutoCloseable {
   /**
    * Records that the application has stored everything up to {@code key}: raises the local
    * sync key (and the store) if {@code key} is higher, and sends {@code Ack} if connected.
-   * Needed only when automatic sync is off.
+   * Needed only when automatic sync is off. Keys are uint64: compared unsigned.
    */
   public void ack(long key) {
-    onLoop(null, () -> {
-      if (key > syncKey) {
-        advanceKey(key);
-        deliveredUpTo = Math.max(deliveredUpTo, key);
-      }
-      sendAck(key);
-    });
+    onLoop(null, () -> cursor.ack(key));
   }
 
-  /** The current sync key: the highest seq handed to the application (or acked by it). */
+  /**
+   * The current sync key: the highest seq handed to the application (or acked by it). A uint64:
+   * read it with {@link Long#toUnsignedString(long)} if it may be 2^63 or more.
+   */
   public long syncKey() {
-    return syncKey;
+    return cursor.key();
   }
 
   /** True while an authenticated connection is up. */
@@ -293,9 +275,14 @@ public final class InsyncClient implements AutoCloseable {
 
   // ---------------------------------------------------------------- connection life cycle
 
+  private boolean isReady() {
+    return state == State.READY && channel != null;
+  }
+
   private void startAttempt() {
-    InetSocketAddress address = addresses.get(addressIndex);
+    InetSocketAddress address = addresses.get(plan.address());
     state = State.CONNECTING;
+    closingError = null;
     ChannelFuture cf = bootstrap.connect(address);
     Channel ch = cf.channel();
     channel = ch;
@@ -305,7 +292,7 @@ public final class InsyncClient implements AutoCloseable {
         return;
       }
       if (!f.isSuccess()) {
-        connectionLost(new ConnectionLostException("cannot connect to " + address, f.cause()));
+        attemptFailed(new ConnectionLostException("cannot connect to " + address, f.cause()), 0);
         return;
       }
       state = State.AUTHENTICATING;
@@ -319,7 +306,7 @@ public final class InsyncClient implements AutoCloseable {
       token = options.tokenSupplier().get();
     } catch (RuntimeException e) {
       LOG.log(System.Logger.Level.WARNING, "insync token supplier failed", e);
-      connectionLost(new ConnectionLostException("token supplier failed", e));
+      attemptFailed(new ConnectionLostException("token supplier failed", e), 0);
       return;
     }
     request(id -> Envelopes.auth(id, token, options.clientVersion())).whenComplete((env, err) -> {
@@ -327,13 +314,13 @@ public final class InsyncClient implements AutoCloseable {
         return;
       }
       if (err != null) {
-        connectionLost(err);
+        attemptFailed(err, 0);
       } else if (env.hasAuthOk()) {
         onAuthenticated(env.getAuthOk());
       } else if (env.hasError()) {
         onAuthError(env.getError());
       } else {
-        connectionLost(unexpected(env));
+        attemptFailed(unexpected(env), 0);
       }
     });
   }
@@ -341,114 +328,66 @@ public final class InsyncClient implements AutoCloseable {
   private void onAuthenticated(AuthOk ok) {
     state = State.READY;
     connected = true;
-    established = true;
-    reconnectAttempt = 0;
+    plan.onAuthenticated();
     lastAuthOk = ok;
-    notifyListener(() -> listener.onConnected(ok));
+    listener.onConnected(ok);
     drainWaiters().forEach(w -> w.complete(ok));
     if (state != State.READY) {
       return; // a callback closed the client
     }
     startHeartbeat(ok);
-    for (SendOp op : List.copyOf(sends.values())) {
-      transmit(op);
-    }
-    triggerSync();
+    sends.onReady();
+    cursor.onConnected();
   }
 
   private void onAuthError(Error error) {
+    ServerErrorException cause = new ServerErrorException("authentication refused", error);
     if (error.getCode() == ErrorCode.AUTH_FAILED) {
       authFailed(error);
-      return;
-    }
-    ServerErrorException cause = new ServerErrorException("authentication refused", error);
-    if (established) {
-      detach(cause, State.WAITING);
-      scheduleReconnect(error.getRetryAfterMs());
+    } else if (plan.established() || retryableAuthError(error.getCode())) {
+      attemptFailed(cause, Backoff.retryAfterMs(error));
     } else {
       detach(cause, State.IDLE);
       drainWaiters().forEach(w -> w.completeExceptionally(cause));
     }
   }
 
+  /** Errors to Auth that another attempt (later, or at another address) may not get. */
+  private static boolean retryableAuthError(ErrorCode code) {
+    return Backoff.isTransient(code) || code == ErrorCode.INTERNAL;
+  }
+
   private void authFailed(Error error) {
     String reason = error.getReason().isEmpty() ? "" : " (" + error.getReason() + ")";
     ServerErrorException cause = new ServerErrorException(
         "authentication failed" + reason + "; the client stopped and will not reconnect", error);
-    established = false;
+    plan.onAuthFailed();
     detach(cause, State.FAILED);
-    cancel(reconnectTask);
+    Scheduler.cancel(reconnectTask);
     drainWaiters().forEach(w -> w.completeExceptionally(cause));
-    for (SendOp op : List.copyOf(sends.values())) {
-      failSend(op, cause);
-    }
-  }
-
-  /** The current connection (or connection attempt) is gone; decide what comes next. */
-  private void connectionLost(Throwable cause) {
-    if (state == State.CLOSED || state == State.FAILED) {
-      return;
-    }
-    if (established) {
-      detach(cause, State.WAITING);
-      scheduleReconnect(0);
-      return;
-    }
-    attemptsThisRound++;
-    if (attemptsThisRound < addresses.size()) {
-      detach(cause, State.CONNECTING);
-      addressIndex = (addressIndex + 1) % addresses.size();
-      startAttempt();
-    } else {
-      detach(cause, State.IDLE);
-      addressIndex = (addressIndex + 1) % addresses.size();
-      ConnectionLostException failure = new ConnectionLostException(
-          "could not connect to any of " + addresses, cause);
-      drainWaiters().forEach(w -> w.completeExceptionally(failure));
-    }
+    sends.failAll(cause);
   }
 
   /**
-   * Tears down the connection's state: closes the channel, fails outstanding requests and
-   * puts in-flight sends back in the queue. Later events from the old channel are ignored.
+   * The current connection (or connection attempt) is gone: try the next address after a
+   * backoff, or give up if a first connect has run out of time.
    */
-  private void detach(Throwable cause, State next) {
-    Channel ch = channel;
-    boolean wasReady = state == State.READY;
-    channel = null;
-    state = next;
-    connected = false;
-    syncRunning = false;
-    syncAgain = false;
-    cancel(heartbeatTask);
-    heartbeatTask = null;
-    if (ch != null) {
-      ch.close();
+  private void attemptFailed(Throwable cause, long retryAfterMs) {
+    if (state == State.CLOSED || state == State.FAILED) {
+      return;
     }
-    for (SendOp op : sends.values()) {
-      op.inFlight = 0;
+    long delay = plan.afterFailure(retryAfterMs);
+    if (delay < 0) {
+      detach(cause, State.IDLE);
+      Throwable failure = cause instanceof ServerErrorException se
+          ? new ServerErrorException("gave up connecting after " + options.connectRetryTimeout()
+              + "; last answer: " + se.getMessage(), se.error())
+          : new ConnectionLostException("could not connect to any of " + addresses + " within "
+              + options.connectRetryTimeout(), cause);
+      drainWaiters().forEach(w -> w.completeExceptionally(failure));
+      return;
     }
-    if (!pending.isEmpty()) {
-      ConnectionLostException lost = new ConnectionLostException(
-          next == State.CLOSED ? "client closed" : "connection closed", cause);
-      List<Pending> outstanding = new ArrayList<>(pending.values());
-      pending.clear();
-      for (Pending p : outstanding) {
-        cancel(p.timeout);
-        p.future.completeExceptionally(lost);
-      }
-    }
-    if (wasReady) {
-      Throwable reported = next == State.CLOSED ? null : cause;
-      notifyListener(() -> listener.onDisconnected(reported));
-    }
-  }
-
-  private void scheduleReconnect(int minDelayMs) {
-    state = State.WAITING;
-    long delay = Math.max(minDelayMs, backoff.delayMs(reconnectAttempt));
-    reconnectAttempt = Math.min(reconnectAttempt + 1, 30);
-    addressIndex = (addressIndex + 1) % addresses.size();
+    detach(cause, State.WAITING);
     reconnectTask = loop.schedule(() -> {
       if (state == State.WAITING) {
         startAttempt();
@@ -456,17 +395,39 @@ public final class InsyncClient implements AutoCloseable {
     }, delay, TimeUnit.MILLISECONDS);
   }
 
+  /**
+   * Tears down the connection's state: closes the channel, fails outstanding requests (sends
+   * among them go back in the queue) and stops the sync loop. Later events from the old
+   * channel are ignored.
+   */
+  private void detach(Throwable cause, State next) {
+    Channel ch = channel;
+    boolean wasReady = state == State.READY;
+    channel = null;
+    closingError = null;
+    state = next;
+    connected = false;
+    Scheduler.cancel(heartbeatTask);
+    heartbeatTask = null;
+    cursor.onDisconnected();
+    if (ch != null) {
+      ch.close();
+    }
+    pending.failAll(new ConnectionLostException(next == State.CLOSED ? "client closed" : "connection closed", cause));
+    if (wasReady) {
+      listener.onDisconnected(next == State.CLOSED ? null : cause);
+    }
+  }
+
   private void doClose() {
     if (state == State.CLOSED) {
       return;
     }
-    cancel(reconnectTask);
+    Scheduler.cancel(reconnectTask);
     detach(null, State.CLOSED);
     ConnectionLostException closed = new ConnectionLostException("client closed");
     drainWaiters().forEach(w -> w.completeExceptionally(closed));
-    for (SendOp op : List.copyOf(sends.values())) {
-      failSend(op, closed);
-    }
+    sends.failAll(closed);
   }
 
   private List<CompletableFuture<AuthOk>> drainWaiters() {
@@ -482,25 +443,25 @@ public final class InsyncClient implements AutoCloseable {
       return;
     }
     switch (env.getCommandCase()) {
-      case NOTIFY -> onNotify(env.getNotify());
+      case NOTIFY -> {
+        listener.onNotify(env.getNotify());
+        cursor.onNotify(env.getNotify());
+      }
       case ERROR -> onError(env);
       case HEARTBEAT -> {
-        if (!completePending(env)) {
-          onLatestSeq(env.getHeartbeat().getLatestSeq());
+        if (!pending.complete(env)) {
+          cursor.onLatestSeq(env.getHeartbeat().getLatestSeq());
         }
       }
       case SEND_ACK -> {
-        if (!completePending(env)) {
-          SendOp op = sends.get(env.getSendAck().getClientMsgId());
-          if (op != null) {
-            completeSend(op, env.getSendAck()); // a late ack of an earlier attempt
-          }
+        if (!pending.complete(env)) {
+          sends.onUnsolicitedAck(env.getSendAck());
         }
       }
       default -> {
-        if (!completePending(env)) {
+        if (!pending.complete(env)) {
           LOG.log(System.Logger.Level.DEBUG, "insync client ignored {0} (request id {1})",
-              env.getCommandCase(), env.getRequestId());
+              env.getCommandCase(), Long.toUnsignedString(env.getRequestId()));
         }
       }
     }
@@ -508,11 +469,8 @@ public final class InsyncClient implements AutoCloseable {
 
   private void onError(Envelope env) {
     Error error = env.getError();
-    notifyListener(() -> listener.onError(error));
-    if (channel == null) {
-      return;
-    }
-    if (completePending(env)) {
+    listener.onError(error);
+    if (channel == null || pending.complete(env)) {
       return;
     }
     if (error.getCode() == ErrorCode.AUTH_FAILED) {
@@ -520,58 +478,18 @@ public final class InsyncClient implements AutoCloseable {
     } else if (error.getFatal()) {
       LOG.log(System.Logger.Level.DEBUG, "insync server sent fatal error {0}: {1}",
           error.getCode(), error.getReason());
+      closingError = error;
     }
   }
 
-  private boolean completePending(Envelope env) {
-    if (env.getRequestId() == 0) {
-      return false;
-    }
-    Pending p = pending.remove(env.getRequestId());
-    if (p == null) {
-      return false;
-    }
-    cancel(p.timeout);
-    p.future.complete(env);
-    return true;
-  }
-
-  private void onNotify(Notify notify) {
-    notifyListener(() -> listener.onNotify(notify));
-    if (takeInline(notify)) {
-      return;
-    }
-    onLatestSeq(notify.getLatestSeq());
-  }
-
-  /**
-   * Small new items ride along in the Notify. If they continue our key without a gap up to the
-   * latest seq, take them as a sync would (no round trip) and ack; otherwise sync as usual.
-   */
-  private boolean takeInline(Notify notify) {
-    int n = notify.getItemsCount();
-    if (!options.autoSync() || state != State.READY || syncRunning || n == 0) {
-      return false;
-    }
-    if (notify.getItems(0).getSeq() != syncKey + 1 || notify.getItems(n - 1).getSeq() != notify.getLatestSeq()) {
-      return false;
-    }
-    for (int i = 1; i < n; i++) {
-      if (notify.getItems(i).getSeq() != notify.getItems(i - 1).getSeq() + 1) {
-        return false;
-      }
-    }
-    SyncResult asPage = SyncResult.newBuilder().addAllItems(notify.getItemsList())
-        .setSyncKey(notify.getLatestSeq()).setHasMore(false).build();
-    if (accept(asPage)) {
-      sendAck(syncKey);
-    }
-    return true;
-  }
-
-  private void onLatestSeq(long latestSeq) {
-    if (latestSeq > syncKey) {
-      triggerSync();
+  private void onChannelClosed(Throwable failure) {
+    Error why = closingError;
+    if (why != null && state == State.AUTHENTICATING) {
+      onAuthError(why); // the server's last word before closing answers the Auth
+    } else if (why != null) {
+      attemptFailed(new ServerErrorException(why), Backoff.retryAfterMs(why));
+    } else {
+      attemptFailed(failure != null ? failure : new ConnectionLostException("connection closed by the server"), 0);
     }
   }
 
@@ -579,114 +497,43 @@ public final class InsyncClient implements AutoCloseable {
 
   /** Sends a request on the current channel; the future gets the reply (Error included). */
   private CompletableFuture<Envelope> request(LongFunction<Envelope> build) {
-    long id = nextRequestId++;
-    CompletableFuture<Envelope> future = new CompletableFuture<>();
     Channel ch = channel;
     if (ch == null) {
-      future.completeExceptionally(new ConnectionLostException("not connected"));
-      return future;
+      return CompletableFuture.failedFuture(new ConnectionLostException("not connected"));
     }
+    long id = pending.nextId();
     Envelope env = build.apply(id);
-    Pending p = new Pending(future);
-    pending.put(id, p);
-    long timeoutMs = options.requestTimeout().toMillis();
-    p.timeout = loop.schedule(() -> {
-      if (pending.remove(id) == p) {
-        future.completeExceptionally(new TimeoutException(
-            env.getCommandCase().name().toLowerCase(java.util.Locale.ROOT) + " request " + id
-                + " got no reply within " + options.requestTimeout()));
-      }
-    }, timeoutMs, TimeUnit.MILLISECONDS);
+    CompletableFuture<Envelope> reply = pending.register(id, env.getCommandCase().name().toLowerCase(Locale.ROOT));
     ch.writeAndFlush(env).addListener(f -> {
-      if (!f.isSuccess() && pending.remove(id) == p) {
-        cancel(p.timeout);
-        future.completeExceptionally(f.cause());
+      if (!f.isSuccess()) {
+        pending.fail(id, f.cause());
       }
     });
-    return future;
+    return reply;
   }
 
-  private void transmit(SendOp op) {
-    if (state != State.READY || op.inFlight != 0 || op.future.isDone()
-        || (op.retry != null && !op.retry.isDone())) {
-      return;
+  /** The current connection as the send queue and the sync cursor see it. */
+  private final class Wire implements SendQueue.Link, SyncCursor.Link {
+    @Override
+    public boolean ready() {
+      return isReady();
     }
-    long[] idHolder = new long[1];
-    CompletableFuture<Envelope> reply = request(id -> {
-      idHolder[0] = id;
-      return Envelopes.send(id, op.clientMsgId, op.to, op.content);
-    });
-    op.inFlight = idHolder[0];
-    reply.whenComplete((env, err) -> onSendReply(op, idHolder[0], env, err));
-  }
 
-  private void onSendReply(SendOp op, long requestId, Envelope env, Throwable err) {
-    if (op.inFlight == requestId) {
-      op.inFlight = 0;
+    @Override
+    public CompletableFuture<Envelope> send(String clientMsgId, String to, Content content) {
+      return request(id -> Envelopes.send(id, clientMsgId, to, content));
     }
-    if (op.future.isDone()) {
-      return;
+
+    @Override
+    public CompletableFuture<Envelope> sync(long from, int maxItems) {
+      return request(id -> Envelopes.sync(id, from, maxItems));
     }
-    if (err != null) {
-      if (err instanceof ConnectionLostException) {
-        return; // re-sent after the reconnect
+
+    @Override
+    public void ack(long key) {
+      if (isReady()) {
+        channel.writeAndFlush(Envelopes.ack(pending.nextId(), key));
       }
-      if (err instanceof TimeoutException) {
-        transmit(op);
-        return;
-      }
-      ProtocolException pe = ProtocolException.find(err).orElse(null);
-      if (pe != null && pe.code() == ErrorCode.FRAME_TOO_LARGE) {
-        failSend(op, pe);
-        return;
-      }
-      retryLater(op, backoff.minMs());
-    } else if (env.hasSendAck()) {
-      completeSend(op, env.getSendAck());
-    } else if (env.hasError()) {
-      Error error = env.getError();
-      ErrorCode code = error.getCode();
-      if (code == ErrorCode.UNAVAILABLE || code == ErrorCode.TIMEOUT) {
-        retryLater(op, Math.max(error.getRetryAfterMs(), backoff.minMs()));
-      } else {
-        failSend(op, new ServerErrorException(error));
-      }
-    } else {
-      failSend(op, unexpected(env));
-    }
-  }
-
-  private void retryLater(SendOp op, long delayMs) {
-    cancel(op.retry);
-    op.retry = loop.schedule(() -> {
-      op.retry = null;
-      transmit(op);
-    }, delayMs, TimeUnit.MILLISECONDS);
-  }
-
-  private void completeSend(SendOp op, SendAck ack) {
-    forget(op);
-    op.future.complete(ack);
-  }
-
-  private void failSend(SendOp op, Throwable cause) {
-    forget(op);
-    op.future.completeExceptionally(cause);
-  }
-
-  /** The send is over: no more retries, no deadline, not tracked under its client_msg_id. */
-  private void forget(SendOp op) {
-    if (sends.get(op.clientMsgId) == op) {
-      sends.remove(op.clientMsgId);
-    }
-    cancel(op.deadline);
-    cancel(op.retry);
-  }
-
-  private void sendAck(long key) {
-    Channel ch = channel;
-    if (state == State.READY && ch != null) {
-      ch.writeAndFlush(Envelopes.ack(nextRequestId++, key));
     }
   }
 
@@ -701,7 +548,7 @@ public final class InsyncClient implements AutoCloseable {
   }
 
   private void heartbeat(Channel ch) {
-    if (ch != channel || state != State.READY) {
+    if (ch != channel || !isReady()) {
       return;
     }
     request(id -> Envelopes.heartbeat(id, 0)).whenComplete((env, err) -> {
@@ -709,99 +556,11 @@ public final class InsyncClient implements AutoCloseable {
         return;
       }
       if (err instanceof TimeoutException) {
-        connectionLost(new ConnectionLostException("heartbeat not answered", err));
+        attemptFailed(new ConnectionLostException("heartbeat not answered", err), 0);
       } else if (env != null && env.hasHeartbeat()) {
-        onLatestSeq(env.getHeartbeat().getLatestSeq());
+        cursor.onLatestSeq(env.getHeartbeat().getLatestSeq());
       }
     });
-  }
-
-  // ---------------------------------------------------------------- automatic sync
-
-  private void triggerSync() {
-    if (!options.autoSync() || state != State.READY) {
-      return;
-    }
-    if (syncRunning) {
-      syncAgain = true;
-      return;
-    }
-    syncRunning = true;
-    syncAgain = false;
-    syncPage(channel, false);
-  }
-
-  private void syncPage(Channel ch, boolean advancedSoFar) {
-    long from = syncKey;
-    request(id -> Envelopes.sync(id, from, options.syncPageSize())).whenComplete((env, err) -> {
-      if (ch != channel || !syncRunning) {
-        return; // the connection changed; the next AuthOk starts a new loop
-      }
-      if (err != null || !env.hasSyncResult()) {
-        LOG.log(System.Logger.Level.DEBUG, "insync automatic sync failed: {0}",
-            err != null ? err : env.getCommandCase());
-        finishSync(advancedSoFar);
-        if (env != null && env.hasError() && env.getError().getCode() == ErrorCode.UNAVAILABLE) {
-          long delay = Math.max(env.getError().getRetryAfterMs(), backoff.minMs());
-          loop.schedule(() -> {
-            if (ch == channel) {
-              triggerSync();
-            }
-          }, delay, TimeUnit.MILLISECONDS);
-        }
-        return;
-      }
-      SyncResult page = env.getSyncResult();
-      boolean advanced = accept(page) | advancedSoFar;
-      if (state != State.READY || ch != channel) {
-        return; // a listener callback closed the client
-      }
-      if (page.getHasMore() && syncKey > from) {
-        syncPage(ch, advanced);
-      } else {
-        finishSync(advanced);
-      }
-    });
-  }
-
-  private void finishSync(boolean advanced) {
-    if (advanced) {
-      sendAck(syncKey);
-    }
-    syncRunning = false;
-    if (syncAgain) {
-      triggerSync();
-    }
-  }
-
-  /** Hands new items to the listener, then stores the new key. Returns whether the key grew. */
-  private boolean accept(SyncResult page) {
-    List<Item> fresh = new ArrayList<>(page.getItemsCount());
-    for (Item item : page.getItemsList()) {
-      if (item.getSeq() > deliveredUpTo) {
-        fresh.add(item);
-        deliveredUpTo = item.getSeq();
-      }
-    }
-    if (!fresh.isEmpty()) {
-      List<Item> items = List.copyOf(fresh);
-      notifyListener(() -> listener.onItems(items));
-    }
-    long newKey = Math.max(page.getSyncKey(), fresh.isEmpty() ? 0 : deliveredUpTo);
-    if (newKey > syncKey) {
-      advanceKey(newKey);
-      return true;
-    }
-    return false;
-  }
-
-  private void advanceKey(long key) {
-    syncKey = key;
-    try {
-      store.store(key);
-    } catch (RuntimeException e) {
-      LOG.log(System.Logger.Level.WARNING, "insync sync key store failed", e);
-    }
   }
 
   // ---------------------------------------------------------------- helpers
@@ -838,53 +597,11 @@ public final class InsyncClient implements AutoCloseable {
     }
   }
 
-  private static void notifyListener(Runnable call) {
-    try {
-      call.run();
-    } catch (RuntimeException e) {
-      LOG.log(System.Logger.Level.WARNING, "insync client listener threw", e);
-    }
-  }
-
-  private static void cancel(java.util.concurrent.Future<?> f) {
-    if (f != null) {
-      f.cancel(false);
-    }
-  }
-
   private static IllegalStateException unexpected(Envelope env) {
     if (env.hasError()) {
       return new IllegalStateException(new ServerErrorException(env.getError()).getMessage());
     }
     return new IllegalStateException("unexpected reply: " + env.getCommandCase());
-  }
-
-  /** One request waiting for its reply. */
-  private static final class Pending {
-    final CompletableFuture<Envelope> future;
-    ScheduledFuture<?> timeout;
-
-    Pending(CompletableFuture<Envelope> future) {
-      this.future = future;
-    }
-  }
-
-  /** One message being sent, across attempts and connections. */
-  private static final class SendOp {
-    final String clientMsgId;
-    final String to;
-    final Content content;
-    final CompletableFuture<SendAck> future;
-    ScheduledFuture<?> deadline;
-    ScheduledFuture<?> retry;
-    long inFlight;
-
-    SendOp(String clientMsgId, String to, Content content, CompletableFuture<SendAck> future) {
-      this.clientMsgId = clientMsgId;
-      this.to = to;
-      this.content = content;
-      this.future = future;
-    }
   }
 
   /** Feeds one channel's events into the client; events of replaced channels are ignored. */
@@ -910,7 +627,7 @@ public final class InsyncClient implements AutoCloseable {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
       if (ctx.channel() == channel) {
-        connectionLost(failure != null ? failure : new ConnectionLostException("connection closed by the server"));
+        onChannelClosed(failure);
       }
     }
   }

@@ -6,9 +6,12 @@ package io.insync.client;
  * should be quick.
  */
 public interface SyncKeyStore {
-  /** The stored key, 0 if none. */
+  /** The stored key (a uint64), 0 if none. */
   long load();
 
-  /** Stores {@code key}; it only ever grows. */
+  /**
+   * Stores {@code key} (a uint64). It only grows, except when the server refused the key and
+   * the client starts over from 0 (see {@link ClientListener#onSyncReset}).
+   */
   void store(long key);
 }

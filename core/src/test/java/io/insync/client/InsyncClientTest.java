@@ -51,7 +51,18 @@ class InsyncClientTest {
     public void onItems(List<Item> items) {
       delivered.add(items);
     }
+
+    @Override
+    public void onSyncReset(long staleKey) {
+      events.add("reset " + Long.toUnsignedString(staleKey) + " after " + seqs());
+    }
   };
+
+  private List<Long> seqs() {
+    List<Long> seqs = new ArrayList<>();
+    delivered.forEach(batch -> batch.forEach(i -> seqs.add(i.getSeq())));
+    return seqs;
+  }
 
   @BeforeEach
   void start() {
@@ -116,8 +127,10 @@ class InsyncClientTest {
   @Test
   void authFailedStopsTheClientAndFailsPendingSends() throws Exception {
     client = InsyncClient.create(options().autoSync(false).build());
-    CompletableFuture<AuthOk> connected = client.connect();
+    // queued before connect: a send task queued after it could run after the AUTH_FAILED is read
+    // (Netty runs I/O before queued tasks) and fail with "authentication failed; connect again"
     CompletableFuture<SendAck> queued = client.send("bob", Envelopes.text("hi"));
+    CompletableFuture<AuthOk> connected = client.connect();
     ScriptedServer.Received auth = server.next(CommandCase.AUTH);
     auth.reply(Envelopes.error(auth.env().getRequestId(), ErrorCode.AUTH_FAILED, "expired", 0, true));
     ServerErrorException e = assertInstanceOf(ServerErrorException.class, failure(connected));
@@ -323,13 +336,16 @@ class InsyncClientTest {
   }
 
   @Test
-  void connectFailsWhenNoAddressAnswers() throws Exception {
+  void connectFailsWhenNoAddressAnswersWithinTheConnectRetryTimeout() throws Exception {
     java.net.InetSocketAddress dead;
     try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
       dead = new java.net.InetSocketAddress("127.0.0.1", s.getLocalPort());
     }
-    client = InsyncClient.create(ClientOptions.builder().address(dead).token("t").build());
-    assertInstanceOf(ConnectionLostException.class, failure(client.connect()));
+    client = InsyncClient.create(ClientOptions.builder().address(dead).token("t")
+        .backoff(Duration.ofMillis(20), Duration.ofMillis(100)).connectRetryTimeout(Duration.ofMillis(300)).build());
+    Throwable e = failure(client.connect());
+    assertInstanceOf(ConnectionLostException.class, e);
+    assertTrue(e.getMessage().contains("within PT0.3S"), e.getMessage());
   }
 
   @Test
@@ -348,5 +364,189 @@ class InsyncClientTest {
     } while (sync.env().getCommandCase() == CommandCase.HEARTBEAT);
     assertEquals(CommandCase.SYNC, sync.env().getCommandCase());
     assertEquals(0, sync.env().getSync().getSyncKey());
+  }
+
+  // ---------------------------------------------------------------- connect retries (issue 5, item 7)
+
+  @Test
+  void connectIsRetriedAfterAFatalUnavailableAnswerAndSucceedsOnTheSecond() throws Exception {
+    client = InsyncClient.create(options().autoSync(false).build());
+    CompletableFuture<AuthOk> connected = client.connect();
+    ScriptedServer.Received auth = server.next(CommandCase.AUTH);
+    long t0 = System.nanoTime();
+    auth.reply(Envelopes.error(auth.env().getRequestId(), ErrorCode.UNAVAILABLE,
+        "user service not available, retry", 300, true));
+    auth.conn().close(); // fatal: the server closes after the frame
+    ScriptedServer.Received second = server.acceptAuth(0);
+    assertTrue(System.nanoTime() - t0 >= TimeUnit.MILLISECONDS.toNanos(290), "waited retry_after_ms");
+    assertNotEquals(auth.conn(), second.conn(), "on a new connection");
+    assertEquals("alice", await(connected).getUserId());
+    assertTrue(client.isConnected());
+    assertEquals(List.of("connected"), events);
+  }
+
+  @Test
+  void aFatalUnavailablePushBeforeTheCloseIsRetriedToo() throws Exception {
+    client = InsyncClient.create(options().autoSync(false).build());
+    CompletableFuture<AuthOk> connected = client.connect();
+    ScriptedServer.Received auth = server.next(CommandCase.AUTH);
+    auth.reply(Envelopes.error(0, ErrorCode.UNAVAILABLE, "gateway is full", 50, true)); // request id 0
+    auth.conn().close();
+    server.acceptAuth(0);
+    assertEquals("alice", await(connected).getUserId());
+  }
+
+  @Test
+  void connectWalksTheAddressListAfterRateLimited() throws Exception {
+    try (ScriptedServer other = new ScriptedServer()) {
+      client = InsyncClient.create(options().autoSync(false)
+          .addresses(List.of(server.address(), other.address())).build());
+      CompletableFuture<AuthOk> connected = client.connect();
+      ScriptedServer[] first = new ScriptedServer[1];
+      ScriptedServer.Received auth = nextFromEither(server, other, first);
+      auth.reply(Envelopes.error(auth.env().getRequestId(), ErrorCode.RATE_LIMITED, "slow down", 20, false));
+      ScriptedServer next = first[0] == server ? other : server;
+      next.acceptAuth(0);
+      assertEquals("alice", await(connected).getUserId());
+    }
+  }
+
+  private static ScriptedServer.Received nextFromEither(ScriptedServer a, ScriptedServer b, ScriptedServer[] which)
+      throws InterruptedException {
+    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (System.nanoTime() < until) {
+      for (ScriptedServer s : List.of(a, b)) {
+        ScriptedServer.Received r = s.poll(20);
+        if (r != null) {
+          which[0] = s;
+          return r;
+        }
+      }
+    }
+    throw new AssertionError("neither server received anything within 5 s");
+  }
+
+  @Test
+  void connectGivesUpWithTheLastAnswerWhenTheRetryTimeoutIsUp() throws Exception {
+    client = InsyncClient.create(options().autoSync(false).connectRetryTimeout(Duration.ofMillis(400)).build());
+    CompletableFuture<AuthOk> connected = client.connect();
+    int answered = 0;
+    while (!connected.isDone()) {
+      ScriptedServer.Received auth = server.poll(200);
+      if (auth != null) {
+        auth.reply(Envelopes.error(auth.env().getRequestId(), ErrorCode.UNAVAILABLE, "still joining", 50, false));
+        answered++;
+      }
+    }
+    ServerErrorException e = assertInstanceOf(ServerErrorException.class, failure(connected));
+    assertEquals(ErrorCode.UNAVAILABLE, e.code());
+    assertTrue(answered >= 2, "retried before giving up: " + answered);
+    assertTrue(e.getMessage().contains("gave up connecting after PT0.4S"), e.getMessage());
+  }
+
+  @Test
+  void anAuthErrorThatRetryingCannotCureFailsConnectAtOnce() throws Exception {
+    client = InsyncClient.create(options().autoSync(false).build());
+    CompletableFuture<AuthOk> connected = client.connect();
+    ScriptedServer.Received auth = server.next(CommandCase.AUTH);
+    auth.reply(Envelopes.error(auth.env().getRequestId(), ErrorCode.BAD_REQUEST, "malformed", 0, false));
+    assertEquals(ErrorCode.BAD_REQUEST, assertInstanceOf(ServerErrorException.class, failure(connected)).code());
+    assertNull(server.poll(300), "no second attempt");
+    assertEquals(1, server.connectionCount());
+  }
+
+  // ---------------------------------------------------------------- resync (issue 5, item 8)
+
+  @Test
+  void badRequestToTheAutomaticSyncResyncsFromZeroAndTellsTheListener() throws Exception {
+    InMemorySyncKeyStore store = new InMemorySyncKeyStore(50);
+    client = InsyncClient.create(options().syncKeyStore(store).build());
+    CompletableFuture<AuthOk> connected = client.connect();
+    server.acceptAuth(3);
+    await(connected);
+    ScriptedServer.Received s1 = server.next(CommandCase.SYNC);
+    assertEquals(50, s1.env().getSync().getSyncKey());
+    s1.reply(Envelopes.error(s1.env().getRequestId(), ErrorCode.BAD_REQUEST,
+        "sync key 50 is ahead of the inbox (latest 3)", 0, false));
+    ScriptedServer.Received s2 = server.next(CommandCase.SYNC);
+    assertEquals(0, s2.env().getSync().getSyncKey(), "resync from 0");
+    assertEquals(0, store.load(), "the reset key is stored");
+    s2.reply(reply(s2, page(3, false, 1, 2, 3)));
+    assertEquals(3, server.next(CommandCase.ACK).env().getAck().getSyncKey());
+    assertEquals(List.of(1L, 2L, 3L), seqs());
+    assertEquals(3, store.load());
+    assertEquals(3, client.syncKey());
+    assertEquals(List.of("connected", "reset 50 after []"), events);
+  }
+
+  @Test
+  void aNotifyWithALatestSeqOf2pow63TriggersASync() throws Exception {
+    client = InsyncClient.create(options().build());
+    CompletableFuture<AuthOk> connected = client.connect();
+    server.acceptAuth(0);
+    await(connected);
+    ScriptedServer.Received s1 = server.next(CommandCase.SYNC);
+    s1.reply(reply(s1, page(0, false)));
+    s1.conn().writeAndFlush(Envelope.newBuilder().setNotify(Notify.newBuilder().setLatestSeq(Long.MIN_VALUE)).build());
+    assertEquals(0, server.next(CommandCase.SYNC).env().getSync().getSyncKey(), "2^63 is ahead of key 0");
+  }
+
+  // ---------------------------------------------------------------- send retries (issue 5, item 10)
+
+  @Test
+  void rateLimitedSendsAreRetriedUnderTheSameIdAFewAtATime() throws Exception {
+    client = InsyncClient.create(options().autoSync(false).maxRetriesInFlight(2).build());
+    CompletableFuture<AuthOk> connected = client.connect();
+    server.acceptAuth(0);
+    await(connected);
+    List<CompletableFuture<SendAck>> sent = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      sent.add(client.send("r-" + i, "bob", Envelopes.text("m" + i)));
+    }
+    for (int i = 0; i < 5; i++) {
+      ScriptedServer.Received r = server.next(CommandCase.SEND);
+      r.reply(Envelopes.error(r.env().getRequestId(), ErrorCode.RATE_LIMITED, "slow down", 30, false));
+    }
+    java.util.Deque<ScriptedServer.Received> outstanding = new java.util.ArrayDeque<>();
+    outstanding.add(server.next(CommandCase.SEND));
+    outstanding.add(server.next(CommandCase.SEND));
+    assertNull(server.poll(400), "only maxRetriesInFlight (2) retries are outstanding");
+    Set<String> retried = new HashSet<>();
+    while (!outstanding.isEmpty()) {
+      ScriptedServer.Received r = outstanding.poll();
+      String id = r.env().getSend().getClientMsgId();
+      assertTrue(retried.add(id), "each retried once: " + id);
+      r.reply(Envelope.newBuilder().setRequestId(r.env().getRequestId())
+          .setSendAck(SendAck.newBuilder().setClientMsgId(id).setSeq(retried.size())).build());
+      if (retried.size() + outstanding.size() < 5) {
+        outstanding.add(server.next(CommandCase.SEND)); // an answer lets the next retry out
+      }
+    }
+    assertNull(server.poll(100));
+    assertEquals(Set.of("r-0", "r-1", "r-2", "r-3", "r-4"), retried);
+    for (CompletableFuture<SendAck> f : sent) {
+      assertTrue(await(f).getSeq() > 0);
+    }
+  }
+
+  @Test
+  void aRequestOutstandingWhenTheServerDropsTheConnectionFailsAndASendIsResent() throws Exception {
+    client = InsyncClient.create(options().autoSync(false).build());
+    CompletableFuture<AuthOk> connected = client.connect();
+    server.acceptAuth(0);
+    await(connected);
+    CompletableFuture<SyncResult> sync = client.sync(0, 10);
+    CompletableFuture<SendAck> send = client.send("d-1", "bob", Envelopes.text("x"));
+    ScriptedServer.Received s = server.next(CommandCase.SYNC);
+    server.next(CommandCase.SEND);
+    s.conn().close();
+    assertInstanceOf(ConnectionLostException.class, failure(sync));
+    assertFalse(send.isDone(), "a send outlives its connection");
+    server.acceptAuth(0);
+    ScriptedServer.Received again = server.next(CommandCase.SEND);
+    assertEquals("d-1", again.env().getSend().getClientMsgId());
+    again.reply(Envelope.newBuilder().setRequestId(again.env().getRequestId())
+        .setSendAck(SendAck.newBuilder().setClientMsgId("d-1").setSeq(1)).build());
+    assertEquals(1, await(send).getSeq());
   }
 }

@@ -1,0 +1,237 @@
+package io.insync.client;
+
+import io.insync.core.codec.ProtocolException;
+import io.insync.protocol.Content;
+import io.insync.protocol.Envelope;
+import io.insync.protocol.Error;
+import io.insync.protocol.ErrorCode;
+import io.insync.protocol.SendAck;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The sends not acknowledged yet, by {@code client_msg_id}, across attempts and connections.
+ * Each is retried under its own id (the server dedups on it) until it is acked or its retry
+ * deadline passes:
+ *
+ * <ul>
+ *   <li>after {@code Error{UNAVAILABLE|RATE_LIMITED|TIMEOUT}}, a request timeout or a failed
+ *       write, after a {@link Backoff} delay (at least the server's {@code retry_after_ms});
+ *   <li>after a lost connection, as soon as the next one is authenticated.
+ * </ul>
+ *
+ * <p>Retries are paced: at most {@code maxRetriesInFlight} retried sends are outstanding at
+ * once; the others wait in line (oldest first) for one of them to be answered. First attempts
+ * are not held back: their rate is the application's.
+ *
+ * <p>Confined to the client's event loop; no locks.
+ */
+final class SendQueue {
+  /** What the queue needs from the connection. */
+  interface Link {
+    /** Whether an authenticated connection is up. */
+    boolean ready();
+
+    /** Sends {@code Send{clientMsgId, to, content}} on the current connection; the future gets the reply. */
+    CompletableFuture<Envelope> send(String clientMsgId, String to, Content content);
+  }
+
+  private final Link link;
+  private final Scheduler scheduler;
+  private final Backoff backoff;
+  private final Duration retryTimeout;
+  private final int maxRetriesInFlight;
+  private final Map<String, Op> ops = new LinkedHashMap<>();
+  private final ArrayDeque<Op> retryLine = new ArrayDeque<>();
+  private int retriesInFlight;
+  private long transmissions;
+
+  SendQueue(Link link, Scheduler scheduler, Backoff backoff, Duration retryTimeout, int maxRetriesInFlight) {
+    this.link = link;
+    this.scheduler = scheduler;
+    this.backoff = backoff;
+    this.retryTimeout = retryTimeout;
+    this.maxRetriesInFlight = maxRetriesInFlight;
+  }
+
+  /**
+   * Starts a send, or joins the one in progress under the same id. {@code result} completes with
+   * the ack, or fails (see {@link InsyncClient#send(String, String, Content)}).
+   */
+  void submit(String clientMsgId, String to, Content content, CompletableFuture<SendAck> result) {
+    Op existing = ops.get(clientMsgId);
+    if (existing != null) {
+      existing.future.whenComplete((ack, err) -> {
+        if (err != null) {
+          result.completeExceptionally(err);
+        } else {
+          result.complete(ack);
+        }
+      });
+      return;
+    }
+    Op op = new Op(clientMsgId, to, content, result);
+    ops.put(clientMsgId, op);
+    op.deadline = scheduler.schedule(() -> fail(op, new TimeoutException(
+        "send " + clientMsgId + " was not acknowledged within " + retryTimeout)), retryTimeout.toMillis());
+    tryTransmit(op);
+  }
+
+  /** A connection is authenticated: send everything that waits for one (retries paced). */
+  void onReady() {
+    for (Op op : List.copyOf(ops.values())) {
+      tryTransmit(op);
+    }
+  }
+
+  /** An ack that answers no outstanding request (a late one of an earlier attempt). */
+  void onUnsolicitedAck(SendAck ack) {
+    Op op = ops.get(ack.getClientMsgId());
+    if (op != null) {
+      complete(op, ack);
+    }
+  }
+
+  /** Fails every send with {@code cause} (client closed, authentication failed). */
+  void failAll(Throwable cause) {
+    for (Op op : List.copyOf(ops.values())) {
+      fail(op, cause);
+    }
+    retryLine.clear();
+  }
+
+  /** Sends not finished yet. */
+  int size() {
+    return ops.size();
+  }
+
+  /** Retried sends outstanding now (at most {@code maxRetriesInFlight}). */
+  int retriesInFlight() {
+    return retriesInFlight;
+  }
+
+  private void tryTransmit(Op op) {
+    if (op.future.isDone() || op.transmission != 0 || op.retryTimer != null || op.inLine || !link.ready()) {
+      return;
+    }
+    if (op.attempts > 0) {
+      if (retriesInFlight >= maxRetriesInFlight) {
+        op.inLine = true;
+        retryLine.add(op);
+        return;
+      }
+      retriesInFlight++;
+      op.countedAsRetry = true;
+    }
+    long transmission = ++transmissions;
+    op.transmission = transmission;
+    op.attempts++;
+    link.send(op.clientMsgId, op.to, op.content)
+        .whenComplete((env, err) -> onReply(op, transmission, env, err));
+  }
+
+  private void onReply(Op op, long transmission, Envelope env, Throwable err) {
+    if (op.transmission != transmission) {
+      return;
+    }
+    op.transmission = 0;
+    if (op.countedAsRetry) {
+      op.countedAsRetry = false;
+      retriesInFlight--;
+    }
+    if (!op.future.isDone()) {
+      decide(op, env, err);
+    }
+    releaseLine();
+  }
+
+  private void decide(Op op, Envelope env, Throwable err) {
+    if (err instanceof ConnectionLostException) {
+      return; // sent again once the next connection is authenticated
+    }
+    if (err != null) {
+      ProtocolException pe = ProtocolException.find(err).orElse(null);
+      if (pe != null && pe.code() == ErrorCode.FRAME_TOO_LARGE) {
+        fail(op, pe); // the same bytes would be refused again
+      } else {
+        retryLater(op, 0); // request timeout, or the write failed
+      }
+    } else if (env.hasSendAck()) {
+      complete(op, env.getSendAck());
+    } else if (env.hasError() && Backoff.isTransient(env.getError().getCode())) {
+      retryLater(op, Backoff.retryAfterMs(env.getError()));
+    } else if (env.hasError()) {
+      fail(op, new ServerErrorException(env.getError()));
+    } else {
+      fail(op, new IllegalStateException("unexpected reply to send: " + env.getCommandCase()));
+    }
+  }
+
+  private void retryLater(Op op, long retryAfterMs) {
+    long delay = backoff.delayMs(op.backoffs, retryAfterMs);
+    op.backoffs = Math.min(op.backoffs + 1, 62);
+    op.retryTimer = scheduler.schedule(() -> {
+      op.retryTimer = null;
+      tryTransmit(op);
+    }, delay);
+  }
+
+  private void releaseLine() {
+    while (retriesInFlight < maxRetriesInFlight && !retryLine.isEmpty()) {
+      Op next = retryLine.poll();
+      next.inLine = false;
+      tryTransmit(next);
+    }
+  }
+
+  private void complete(Op op, SendAck ack) {
+    forget(op);
+    op.future.complete(ack);
+  }
+
+  private void fail(Op op, Throwable cause) {
+    forget(op);
+    op.future.completeExceptionally(cause);
+  }
+
+  /** The send is over: no more retries, no deadline, not tracked under its client_msg_id. */
+  private void forget(Op op) {
+    ops.remove(op.clientMsgId, op);
+    Scheduler.cancel(op.deadline);
+    Scheduler.cancel(op.retryTimer);
+    op.retryTimer = null;
+  }
+
+  /** One message being sent, across attempts and connections. */
+  private static final class Op {
+    final String clientMsgId;
+    final String to;
+    final Content content;
+    final CompletableFuture<SendAck> future;
+    Future<?> deadline;
+    Future<?> retryTimer;
+    /** The transmission whose reply is awaited; 0 when none is. */
+    long transmission;
+    /** Transmissions so far; every one after the first is a retry. */
+    int attempts;
+    /** Backoff delays waited so far (the exponent of the next one). */
+    int backoffs;
+    /** Waiting in the retry line for a free slot. */
+    boolean inLine;
+    /** The transmission in flight holds one of the retry slots. */
+    boolean countedAsRetry;
+
+    Op(String clientMsgId, String to, Content content, CompletableFuture<SendAck> future) {
+      this.clientMsgId = clientMsgId;
+      this.to = to;
+      this.content = content;
+      this.future = future;
+    }
+  }
+}
