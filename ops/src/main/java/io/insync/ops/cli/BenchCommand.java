@@ -1,5 +1,6 @@
 package io.insync.ops.cli;
 
+import io.insync.ops.bench.CassandraBaseline;
 import io.insync.ops.bench.IdleBench;
 import io.insync.ops.bench.JvmProbe;
 import io.insync.ops.bench.LoadBench;
@@ -89,11 +90,36 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--secret", description = "token secret (default: $INSYNC_TOKEN_SECRET or the dev secret)")
   String secret;
 
+  @Option(names = "--cassandra-baseline", description = "baseline mode: no node; raw async inserts of journal-shaped "
+      + "rows into Cassandra (--cassandra-host/--cassandra-port) for --duration after --warmup, --in-flight at a "
+      + "time, to compare a load run with the machine's write capacity measured in the same hour")
+  boolean cassandraBaseline;
+
+  @Option(names = "--cassandra-host", defaultValue = "127.0.0.1", description = "baseline mode: Cassandra host (default ${DEFAULT-VALUE})")
+  String cassandraHost;
+
+  @Option(names = "--cassandra-dc", defaultValue = "dc1", description = "baseline mode: Cassandra data centre (default ${DEFAULT-VALUE})")
+  String cassandraDc;
+
+  @Option(names = "--in-flight", defaultValue = "64", description = "baseline mode: inserts in flight (default ${DEFAULT-VALUE})")
+  int inFlight;
+
   @Option(names = "--json", description = "print one JSON object on stdout instead of the table")
   boolean json;
 
   @Override
   public Integer call() throws Exception {
+    if (cassandraBaseline) {
+      InetSocketAddress c = new InetSocketAddress(cassandraHost, cassandraPort);
+      if (!c.getAddress().isLoopbackAddress()) {
+        throw new IllegalArgumentException("bench only targets loopback addresses, got " + cassandraHost);
+      }
+      CassandraBaseline.Report r = new CassandraBaseline(new CassandraBaseline.Settings(c, cassandraDc, duration, warmup,
+          inFlight, users, Math.max(16, payloadBytes * 2)), System.err).run();
+      System.out.print(json ? r.toJson() + System.lineSeparator() : r.toTable());
+      System.out.flush();
+      return r.errors() == 0 ? 0 : 1;
+    }
     InetSocketAddress address = ClientCommands.parseAddress(server);
     if (!address.getAddress().isLoopbackAddress()) {
       throw new IllegalArgumentException("bench only targets loopback addresses, got " + server);
