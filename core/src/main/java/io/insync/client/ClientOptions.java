@@ -116,7 +116,7 @@ public final class ClientOptions {
   }
 
   /**
-   * How many retried sends may wait for their reply at once (default 8): when the server
+   * How many retried sends may wait for their reply at once (default 2): when the server
    * refuses a burst of sends ({@code UNAVAILABLE}, {@code RATE_LIMITED}) or a connection with
    * many sends in flight drops, the retries go out this many at a time, the rest in line,
    * oldest first, so that a recovering server is not hit by all of them at once. First
@@ -180,7 +180,7 @@ public final class ClientOptions {
     private Duration requestTimeout = Duration.ofSeconds(10);
     private Duration sendRetryTimeout = Duration.ofSeconds(60);
     private Duration connectRetryTimeout = Duration.ofSeconds(30);
-    private int maxRetriesInFlight = 8;
+    private int maxRetriesInFlight = 2;
     private Duration backoffMin = Duration.ofMillis(200);
     private Duration backoffMax = Duration.ofSeconds(10);
     private int maxFrameBytes = FrameCodec.DEFAULT_MAX_FRAME_BYTES;
@@ -276,7 +276,7 @@ public final class ClientOptions {
       return this;
     }
 
-    /** Retried sends outstanding at once (default 8); see {@link ClientOptions#maxRetriesInFlight()}. */
+    /** Retried sends outstanding at once (default 2); see {@link ClientOptions#maxRetriesInFlight()}. */
     public Builder maxRetriesInFlight(int sends) {
       if (sends <= 0) {
         throw new IllegalArgumentException("maxRetriesInFlight must be positive");

@@ -520,8 +520,8 @@ public final class InsyncClient implements AutoCloseable {
     }
 
     @Override
-    public CompletableFuture<Envelope> send(String clientMsgId, String to, Content content) {
-      return request(id -> Envelopes.send(id, clientMsgId, to, content));
+    public CompletableFuture<Envelope> send(String clientMsgId, String to, Content content, int attempt) {
+      return request(id -> Envelopes.send(id, clientMsgId, to, content, attempt));
     }
 
     @Override

@@ -38,8 +38,11 @@ final class SendQueue {
     /** Whether an authenticated connection is up. */
     boolean ready();
 
-    /** Sends {@code Send{clientMsgId, to, content}} on the current connection; the future gets the reply. */
-    CompletableFuture<Envelope> send(String clientMsgId, String to, Content content);
+    /**
+     * Sends {@code Send{clientMsgId, to, content, attempt}} on the current connection; the future
+     * gets the reply. {@code attempt}: how many times this id was sent before (0 the first time).
+     */
+    CompletableFuture<Envelope> send(String clientMsgId, String to, Content content, int attempt);
   }
 
   private final Link link;
@@ -131,8 +134,8 @@ final class SendQueue {
     }
     long transmission = ++transmissions;
     op.transmission = transmission;
-    op.attempts++;
-    link.send(op.clientMsgId, op.to, op.content)
+    int attempt = op.attempts++;
+    link.send(op.clientMsgId, op.to, op.content, attempt)
         .whenComplete((env, err) -> onReply(op, transmission, env, err));
   }
 

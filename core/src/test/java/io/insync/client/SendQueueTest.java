@@ -28,7 +28,7 @@ class SendQueueTest {
   private static final Content HELLO = Envelopes.text("hello");
 
   /** One transmission the queue made; the test answers it. */
-  private record Attempt(String clientMsgId, CompletableFuture<Envelope> reply) {
+  private record Attempt(String clientMsgId, int attempt, CompletableFuture<Envelope> reply) {
     void error(ErrorCode code, int retryAfterMs) {
       reply.complete(Envelopes.error(7, code, "busy", retryAfterMs, false));
     }
@@ -49,9 +49,9 @@ class SendQueueTest {
     }
 
     @Override
-    public CompletableFuture<Envelope> send(String clientMsgId, String to, Content content) {
+    public CompletableFuture<Envelope> send(String clientMsgId, String to, Content content, int attempt) {
       CompletableFuture<Envelope> reply = new CompletableFuture<>();
-      sent.add(new Attempt(clientMsgId, reply));
+      sent.add(new Attempt(clientMsgId, attempt, reply));
       return reply;
     }
   }
@@ -89,7 +89,9 @@ class SendQueueTest {
   void rateLimitedIsRetriedUnderTheSameIdNotBeforeRetryAfter() {
     SendQueue q = queue(8);
     CompletableFuture<SendAck> f = submit(q, "m-1");
-    link.sent.poll().error(ErrorCode.RATE_LIMITED, 500);
+    Attempt first = link.sent.poll();
+    assertEquals(0, first.attempt(), "a first attempt says so");
+    first.error(ErrorCode.RATE_LIMITED, 500);
     long delay = lastDelay();
     assertTrue(delay >= 500 && delay <= 600, "retry_after + jitter in [0, 100]: " + delay);
     scheduler.advance(delay - 1);
@@ -97,6 +99,7 @@ class SendQueueTest {
     scheduler.advance(1);
     Attempt retry = link.sent.poll();
     assertEquals("m-1", retry.clientMsgId());
+    assertEquals(1, retry.attempt(), "a retry carries how often it was sent before (servers serve first attempts first)");
     retry.ack(12);
     assertEquals(12, acked(f));
     assertEquals(0, q.size());

@@ -1,6 +1,8 @@
 package io.insync.gateway;
 
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 
 /**
  * The node-wide count of requests that sessions have in flight to user entities (asked, not yet
@@ -12,17 +14,60 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class Admission {
   private final int maxInFlight;
   private final int authMaxInFlight;
+  private final int retryMaxInFlight;
+  private final long retryLatencyTargetNanos;
   private final AtomicInteger inFlight = new AtomicInteger();
+  /** Moving average of send latency (ask to answer), nanos; and when it was last updated. */
+  private final AtomicLong sendLatencyNanos = new AtomicLong();
+  private volatile long sendLatencyAt;
+  private final LongSupplier clock;
 
   public Admission(GatewaySettings.AdmissionBounds bounds) {
+    this(bounds, System::nanoTime);
+  }
+
+  /** With a clock of nanoseconds (tests). */
+  Admission(GatewaySettings.AdmissionBounds bounds, LongSupplier clock) {
+    this.clock = clock;
+    this.retryLatencyTargetNanos = bounds.retryLatencyTarget().toNanos();
     this.maxInFlight = bounds.maxInFlight();
     this.authMaxInFlight = bounds.authMaxInFlight();
+    this.retryMaxInFlight = bounds.retryMaxInFlight();
   }
 
   /** A place for a Send or Sync, if fewer than {@code max-in-flight} are in flight. */
   public boolean tryAcquire() {
     return tryAcquireBelow(maxInFlight);
   }
+
+  /**
+   * A place for a retried Send ({@code Send.attempt > 0}), if fewer than {@code retry-max-in-flight}
+   * are in flight: the rest is kept for first attempts and syncs, so that once a burst is over,
+   * fresh messages are served at once while the retries of the burst drain behind them.
+   */
+  public boolean tryAcquireForRetry() {
+    if (sendsAreSlow()) return false;
+    return tryAcquireBelow(retryMaxInFlight);
+  }
+
+  /**
+   * Records how long an admitted Send took (ask to answer, or to its timeout). Their moving
+   * average tells whether the node is queueing: while it is above {@code retry-latency-target},
+   * retries are refused, so a backlog of retries drains only as fast as the node can take it
+   * without delaying fresh messages.
+   */
+  public void sendCompleted(long latencyNanos) {
+    sendLatencyNanos.getAndUpdate(avg -> avg == 0 ? latencyNanos : avg + (latencyNanos - avg) / 16);
+    sendLatencyAt = clock.getAsLong();
+  }
+
+  /** True while recent sends took longer than the target (a measure older than a second does not count). */
+  boolean sendsAreSlow() {
+    if (clock.getAsLong() - sendLatencyAt > STALE_NANOS) return false;
+    return sendLatencyNanos.get() > retryLatencyTargetNanos;
+  }
+
+  private static final long STALE_NANOS = 1_000_000_000L;
 
   /** A place for a new session's Auth, if fewer than {@code auth-max-in-flight} are in flight. */
   public boolean tryAcquireForAuth() {

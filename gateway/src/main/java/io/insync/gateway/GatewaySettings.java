@@ -35,9 +35,21 @@ public record GatewaySettings(
   }
 
   /** {@code insync.gateway.admission}: the node-wide bound on requests in flight to entities. */
-  public record AdmissionBounds(int maxInFlight, int authMaxInFlight) {
+  public record AdmissionBounds(int maxInFlight, int authMaxInFlight, int retryMaxInFlight,
+      java.time.Duration retryLatencyTarget) {
+    /** Bounds with the default latency target (200 ms). */
+    public AdmissionBounds(int maxInFlight, int authMaxInFlight, int retryMaxInFlight) {
+      this(maxInFlight, authMaxInFlight, retryMaxInFlight, java.time.Duration.ofMillis(200));
+    }
+
     public AdmissionBounds {
-      if (maxInFlight < 1 || authMaxInFlight < 1) throw new IllegalArgumentException("admission bounds must be >= 1");
+      if (maxInFlight < 1 || authMaxInFlight < 1 || retryMaxInFlight < 1) {
+        throw new IllegalArgumentException("admission bounds must be >= 1");
+      }
+      if (authMaxInFlight > maxInFlight || retryMaxInFlight > maxInFlight) {
+        throw new IllegalArgumentException(
+            "admission.auth-max-in-flight and retry-max-in-flight must not exceed max-in-flight");
+      }
     }
   }
 
@@ -64,7 +76,8 @@ public record GatewaySettings(
         new Backpressure(bp.getInt("max-outstanding"), bp.getInt("resume-outstanding"),
             (int) bp.getBytes("write-buffer-high-water-mark").longValue(),
             (int) bp.getBytes("write-buffer-low-water-mark").longValue()),
-        new AdmissionBounds(ad.getInt("max-in-flight"), ad.getInt("auth-max-in-flight")),
+        new AdmissionBounds(ad.getInt("max-in-flight"), ad.getInt("auth-max-in-flight"),
+            ad.getInt("retry-max-in-flight"), ad.getDuration("retry-latency-target")),
         new RetryAfter(millis(ra, "node-busy"), millis(ra, "auth-refused"), millis(ra, "entity-timeout"),
             millis(ra, "stash-full"), millis(ra, "gateway-full")));
   }

@@ -237,14 +237,19 @@ public final class Session {
       conn.reply(Wire.error(requestId, ErrorCode.BAD_REQUEST, problem, 0));
       return;
     }
-    if (!deps.admission().tryAcquire()) {
+    boolean admitted = send.getAttempt() > 0 ? deps.admission().tryAcquireForRetry() : deps.admission().tryAcquire();
+    if (!admitted) {
       conn.reply(Wire.error(requestId, ErrorCode.UNAVAILABLE,
           "node is busy; retry with the same client_msg_id", retryAfter.nodeBusy()));
       return;
     }
     String cmid = send.getClientMsgId();
+    long asked = System.nanoTime();
     askEntity(who, (ActorRef<UserEntity.SendResult> replyTo) -> Wire.sendMessage(who.device(), send, replyTo),
-        (res, err) -> new Answered(Request.SEND, requestId, cmid, res, err));
+        (res, err) -> {
+          deps.admission().sendCompleted(System.nanoTime() - asked);
+          return new Answered(Request.SEND, requestId, cmid, res, err);
+        });
   }
 
   private void onSync(Device who, Envelope env) {

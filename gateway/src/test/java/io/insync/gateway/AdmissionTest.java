@@ -34,7 +34,7 @@ class AdmissionTest {
   @Test
   void pastTheNodeBoundSendsSyncsAndNewSessionsAreRefusedAtOnce() throws Exception {
     try (GatewayFixture gw = new GatewayFixture(kit, "request-timeout = 60s\n"
-        + "admission { max-in-flight = 3, auth-max-in-flight = 2 }\n"
+        + "admission { max-in-flight = 3, auth-max-in-flight = 2, retry-max-in-flight = 3 }\n"
         + "retry-after { node-busy = 777ms, auth-refused = 888ms }");
          TestClient a = gw.authenticated("alice", "phone");
          TestClient b = gw.authenticated("bob", "phone")) {
@@ -79,9 +79,34 @@ class AdmissionTest {
   }
 
   @Test
+  void retriesAreRefusedBeforeFirstAttemptsSoFreshMessagesGetIn() throws Exception {
+    try (GatewayFixture gw = new GatewayFixture(kit, "request-timeout = 60s\n"
+        + "admission { max-in-flight = 3, auth-max-in-flight = 3, retry-max-in-flight = 1 }\n"
+        + "retry-after { node-busy = 777ms }");
+         TestClient a = gw.authenticated("alice", "phone")) {
+      List<UserEntity.SendMessage> held = new ArrayList<>();
+      a.send(Envelopes.send(2, "r1", "bob", Envelopes.text("1"), 1));
+      held.add(gw.users.next(UserEntity.SendMessage.class));
+      // one request in flight: a second retry is refused ...
+      a.send(Envelopes.send(3, "r2", "bob", Envelopes.text("2"), 3));
+      assertRefused(a.read(), 3, 777, false);
+      // ... while first attempts still get in, up to max-in-flight
+      a.send(Envelopes.send(4, "f1", "bob", Envelopes.text("3")));
+      held.add(gw.users.next(UserEntity.SendMessage.class));
+      a.send(Envelopes.send(5, "f2", "bob", Envelopes.text("4")));
+      held.add(gw.users.next(UserEntity.SendMessage.class));
+      a.send(Envelopes.send(6, "f3", "bob", Envelopes.text("5")));
+      assertRefused(a.read(), 6, 777, false);
+      assertEquals(List.of("r1", "f1", "f2"), held.stream().map(UserEntity.SendMessage::clientMsgId).toList());
+      for (UserEntity.SendMessage s : held) s.replyTo().tell(new UserEntity.SendAccepted(s.clientMsgId(), 1, 1));
+      for (int i = 0; i < 3; i++) assertTrue(a.read().hasSendAck());
+    }
+  }
+
+  @Test
   void aTimedOutRequestGivesItsPlaceBack() throws Exception {
     try (GatewayFixture gw = new GatewayFixture(kit, "request-timeout = 2s\n"
-        + "admission { max-in-flight = 1, auth-max-in-flight = 1 }");
+        + "admission { max-in-flight = 1, auth-max-in-flight = 1, retry-max-in-flight = 1 }");
          TestClient a = gw.authenticated("alice", "phone")) {
       a.send(Envelopes.send(2, "a1", "bob", Envelopes.text("1")));
       gw.users.next(UserEntity.SendMessage.class);

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 class AdmissionUnitTest {
   @Test
   void boundsForRequestsAndForNewSessions() {
-    Admission a = new Admission(new GatewaySettings.AdmissionBounds(3, 2));
+    Admission a = new Admission(new GatewaySettings.AdmissionBounds(3, 2, 3));
     assertTrue(a.tryAcquireForAuth());
     assertTrue(a.tryAcquire());
     assertFalse(a.tryAcquireForAuth(), "2 in flight: new sessions are refused first");
@@ -27,8 +27,51 @@ class AdmissionUnitTest {
   }
 
   @Test
+  void retriesAreRefusedBeforeFirstAttempts() {
+    Admission a = new Admission(new GatewaySettings.AdmissionBounds(4, 4, 2));
+    assertTrue(a.tryAcquireForRetry());
+    assertTrue(a.tryAcquireForRetry());
+    assertFalse(a.tryAcquireForRetry(), "2 in flight: retries wait");
+    assertTrue(a.tryAcquire(), "first attempts still get in");
+    assertTrue(a.tryAcquire());
+    assertFalse(a.tryAcquire(), "4 in flight: the bound");
+    a.release();
+    a.release();
+    a.release();
+    assertTrue(a.tryAcquireForRetry(), "below the retry bound again");
+  }
+
+  @Test
+  void retriesWaitWhileRecentSendsAreSlowAndComeBackWhenTheyAreFastOrTheMeasureIsOld() {
+    long[] now = {0};
+    Admission a = new Admission(new GatewaySettings.AdmissionBounds(100, 100, 50, java.time.Duration.ofMillis(200)),
+        () -> now[0]);
+    assertTrue(a.tryAcquireForRetry(), "nothing measured yet");
+    a.release();
+    for (int i = 0; i < 5; i++) a.sendCompleted(900_000_000L); // 900 ms: the node is queueing
+    assertFalse(a.tryAcquireForRetry(), "sends are slow: retries wait");
+    assertTrue(a.tryAcquire(), "first attempts still get in");
+    a.release();
+    for (int i = 0; i < 100; i++) a.sendCompleted(10_000_000L); // fast again
+    assertTrue(a.tryAcquireForRetry(), "sends are fast again");
+    a.release();
+    for (int i = 0; i < 5; i++) a.sendCompleted(5_000_000_000L);
+    assertFalse(a.tryAcquireForRetry());
+    now[0] += 1_500_000_000L; // no send completed for 1.5 s: the measure is stale, not a reason to refuse
+    assertTrue(a.tryAcquireForRetry());
+  }
+
+  @Test
+  void boundsThatContradictEachOtherAreRefused() {
+    org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> new GatewaySettings.AdmissionBounds(10, 10, 11));
+    org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> new GatewaySettings.AdmissionBounds(10, 11, 5));
+  }
+
+  @Test
   void theBoundHoldsUnderConcurrentAcquires() throws Exception {
-    Admission a = new Admission(new GatewaySettings.AdmissionBounds(100, 100));
+    Admission a = new Admission(new GatewaySettings.AdmissionBounds(100, 100, 100));
     AtomicInteger granted = new AtomicInteger();
     CountDownLatch start = new CountDownLatch(1);
     Thread[] threads = new Thread[4];

@@ -17,7 +17,7 @@ class GatewaySettingsTest {
     assertEquals(30, s.heartbeatSeconds());
     assertEquals(Duration.ofSeconds(90), s.idleTimeout());
     assertEquals(new GatewaySettings.Backpressure(64, 32, 256 * 1024, 32 * 1024), s.backpressure());
-    assertEquals(new GatewaySettings.AdmissionBounds(2000, 1500), s.admission());
+    assertEquals(new GatewaySettings.AdmissionBounds(500, 400, 150), s.admission());
     assertEquals(new GatewaySettings.RetryAfter(1000, 2000, 1000, 500, 5000), s.retryAfter());
   }
 

@@ -57,9 +57,14 @@ public final class Envelopes {
 
   /** {@code Send{client_msg_id, to, content}}. */
   public static Envelope send(long requestId, String clientMsgId, String to, Content content) {
+    return send(requestId, clientMsgId, to, content, 0);
+  }
+
+  /** {@code Send} of a retry: {@code attempt} = how many times this client_msg_id was sent before. */
+  public static Envelope send(long requestId, String clientMsgId, String to, Content content, int attempt) {
     return Envelope.newBuilder()
         .setRequestId(requestId)
-        .setSend(Send.newBuilder().setClientMsgId(clientMsgId).setTo(to).setContent(content))
+        .setSend(Send.newBuilder().setClientMsgId(clientMsgId).setTo(to).setContent(content).setAttempt(attempt))
         .build();
   }
 
