@@ -369,6 +369,22 @@ public final class InsyncClient implements AutoCloseable {
   }
 
   /**
+   * Another connection of this user's device (another client instance with the same token's
+   * device) authenticated: reconnecting would only take the device back from it, and the two
+   * would evict each other forever. Stop as after AUTH_FAILED; {@link #connect()} takes over again.
+   */
+  private void sessionReplaced(Error error) {
+    ServerErrorException cause = new ServerErrorException(
+        "another connection of this device took over (SESSION_REPLACED); the client stopped and will not "
+            + "reconnect; connect() again to take the device back", error);
+    plan.onAuthFailed();
+    detach(cause, State.FAILED);
+    Scheduler.cancel(reconnectTask);
+    drainWaiters().forEach(w -> w.completeExceptionally(cause));
+    sends.failAll(cause);
+  }
+
+  /**
    * The current connection (or connection attempt) is gone: try the next address after a
    * backoff, or give up if a first connect has run out of time.
    */
@@ -475,6 +491,8 @@ public final class InsyncClient implements AutoCloseable {
     }
     if (error.getCode() == ErrorCode.AUTH_FAILED) {
       authFailed(error);
+    } else if (error.getCode() == ErrorCode.SESSION_REPLACED) {
+      sessionReplaced(error);
     } else if (error.getFatal()) {
       LOG.log(System.Logger.Level.DEBUG, "insync server sent fatal error {0}: {1}",
           error.getCode(), error.getReason());

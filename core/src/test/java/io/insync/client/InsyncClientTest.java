@@ -143,6 +143,23 @@ class InsyncClientTest {
   }
 
   @Test
+  void sessionReplacedStopsTheClientInsteadOfTakingTheDeviceBackInALoop() throws Exception {
+    client = InsyncClient.create(options().autoSync(false).build());
+    CompletableFuture<AuthOk> connected = client.connect();
+    ScriptedServer.Received auth = server.acceptAuth(0);
+    await(connected);
+    CompletableFuture<SendAck> pendingSend = client.send("bob", Envelopes.text("hi"));
+    server.next(CommandCase.SEND);
+    auth.conn().writeAndFlush(Envelopes.error(0, ErrorCode.SESSION_REPLACED, "device connected elsewhere", 0, true))
+        .addListener(io.netty.channel.ChannelFutureListener.CLOSE);
+    ServerErrorException e = assertInstanceOf(ServerErrorException.class, failure(pendingSend));
+    assertEquals(ErrorCode.SESSION_REPLACED, e.code());
+    assertNull(server.poll(500), "no reconnect after SESSION_REPLACED");
+    assertEquals(1, server.connectionCount());
+    assertFalse(client.isConnected());
+  }
+
+  @Test
   void sendIsRetriedWithTheSameIdAfterTheConnectionDrops() throws Exception {
     client = InsyncClient.create(options().autoSync(false).build());
     CompletableFuture<AuthOk> connected = client.connect();

@@ -56,7 +56,27 @@ final class Connection {
 
   /** Writes a (fatal) Error, then closes the channel. */
   void closeAfter(Envelope error) {
-    onLoop(() -> channel.writeAndFlush(error).addListener(ChannelFutureListener.CLOSE));
+    onLoop(() -> closeAfterWrite(channel, error));
+  }
+
+  /** How long a closing connection may take to take its last Error before it is cut. */
+  static final long CLOSE_GRACE_MILLIS = 5_000;
+
+  /**
+   * Writes {@code last} and closes the channel once it is written — or at once if the client
+   * does not read (the write would never complete), and at the latest after
+   * {@link #CLOSE_GRACE_MILLIS}: a client that stopped reading cannot keep its connection open.
+   */
+  static void closeAfterWrite(Channel channel, Envelope last) {
+    boolean reading = channel.isWritable();
+    channel.writeAndFlush(last).addListener(ChannelFutureListener.CLOSE);
+    if (!reading) {
+      channel.close();
+    } else {
+      channel.eventLoop().schedule(() -> {
+        if (channel.isOpen()) channel.close();
+      }, CLOSE_GRACE_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
   }
 
   private void onLoop(Runnable task) {

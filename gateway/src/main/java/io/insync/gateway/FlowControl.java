@@ -3,6 +3,7 @@ package io.insync.gateway;
 import io.insync.protocol.Envelope;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
+import java.util.ArrayDeque;
 
 /**
  * Backpressure of one connection: reading stops (Netty {@code autoRead} off) while more than
@@ -11,6 +12,12 @@ import io.netty.channel.ChannelHandlerContext;
  * it resumes once at most {@code resume-outstanding} are unanswered and the channel is writable
  * again. Then TCP's own flow control pushes back on the client, and what the node holds for the
  * connection stays bounded.
+ *
+ * <p>Stopping reads only stops the <em>next</em> socket read: the frames of a read already made
+ * (one 64 KiB read holds thousands of small requests) would still reach the session. So frames
+ * that arrive while reading is held back wait here, in order, and go on to the session only as
+ * answers come back: at most {@code max-outstanding} frames are ever at the session, and what
+ * waits here is bounded by one socket read.
  *
  * <p>Every inbound {@link Envelope} counts as outstanding until the session reports it
  * {@link #answered()} (replied to, refused, or done with without reply, as an Ack). Confined to
@@ -24,6 +31,7 @@ final class FlowControl extends ChannelDuplexHandler {
   private ChannelHandlerContext ctx;
   private int outstanding;
   private boolean tooManyOutstanding;
+  private final ArrayDeque<Object> held = new ArrayDeque<>();
 
   FlowControl(GatewaySettings.Backpressure settings) {
     this.maxOutstanding = settings.maxOutstanding();
@@ -37,25 +45,55 @@ final class FlowControl extends ChannelDuplexHandler {
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (msg instanceof Envelope && (holding() || !held.isEmpty())) {
+      held.addLast(msg); // keeps the order: nothing overtakes a held frame
+      update();
+      return;
+    }
+    forward(msg);
+  }
+
+  private void forward(Object msg) {
     if (msg instanceof Envelope) {
       outstanding++;
-      if (outstanding > maxOutstanding) tooManyOutstanding = true;
+      if (outstanding >= maxOutstanding) tooManyOutstanding = true;
       update();
     }
     ctx.fireChannelRead(msg);
   }
 
+  private boolean holding() {
+    return tooManyOutstanding || !ctx.channel().isWritable();
+  }
+
+  private void release() {
+    while (!held.isEmpty() && !holding() && ctx.channel().isActive()) forward(held.pollFirst());
+  }
+
   @Override
   public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+    release();
     update();
     ctx.fireChannelWritabilityChanged();
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    held.clear();
+    ctx.fireChannelInactive();
   }
 
   /** One frame of the client is dealt with. Event loop only. */
   void answered() {
     if (outstanding > 0) outstanding--;
     if (outstanding <= resumeOutstanding) tooManyOutstanding = false;
+    release();
     update();
+  }
+
+  /** Frames read but held back (not yet given to the session). */
+  int held() {
+    return held.size();
   }
 
   /** Frames read and not yet answered. */
@@ -70,7 +108,7 @@ final class FlowControl extends ChannelDuplexHandler {
 
   private void update() {
     if (ctx == null) return;
-    boolean read = !tooManyOutstanding && ctx.channel().isWritable();
+    boolean read = !holding() && held.isEmpty();
     if (ctx.channel().config().isAutoRead() != read) ctx.channel().config().setAutoRead(read);
   }
 }

@@ -37,9 +37,9 @@ public record GatewaySettings(
   /** {@code insync.gateway.admission}: the node-wide bound on requests in flight to entities. */
   public record AdmissionBounds(int maxInFlight, int authMaxInFlight, int retryMaxInFlight,
       java.time.Duration retryLatencyTarget) {
-    /** Bounds with the default latency target (200 ms). */
+    /** Bounds with the default latency target (50 ms). */
     public AdmissionBounds(int maxInFlight, int authMaxInFlight, int retryMaxInFlight) {
-      this(maxInFlight, authMaxInFlight, retryMaxInFlight, java.time.Duration.ofMillis(200));
+      this(maxInFlight, authMaxInFlight, retryMaxInFlight, java.time.Duration.ofMillis(50));
     }
 
     public AdmissionBounds {

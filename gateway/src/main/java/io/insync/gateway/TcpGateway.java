@@ -8,7 +8,6 @@ import io.insync.protocol.ErrorCode;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
@@ -111,9 +110,8 @@ public final class TcpGateway implements AutoCloseable {
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
       if (open.incrementAndGet() > settings.maxConnections()) {
-        ctx.writeAndFlush(Envelopes.error(0, ErrorCode.UNAVAILABLE, "gateway is full, try another address",
-                settings.retryAfter().gatewayFull(), true))
-            .addListener(ChannelFutureListener.CLOSE);
+        Connection.closeAfterWrite(ctx.channel(), Envelopes.error(0, ErrorCode.UNAVAILABLE,
+            "gateway is full, try another address", settings.retryAfter().gatewayFull(), true));
         return;
       }
       flow = (FlowControl) ctx.pipeline().get(FlowControl.NAME);
@@ -136,9 +134,8 @@ public final class TcpGateway implements AutoCloseable {
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
       // while the gateway itself holds reading back (its entities are slow), silence is not the client's
       if (evt instanceof IdleStateEvent && !(flow != null && flow.pausedForOutstanding())) {
-        ctx.writeAndFlush(Envelopes.error(0, ErrorCode.TIMEOUT,
-                "nothing received for " + settings.idleTimeout().toSeconds() + "s", 0, true))
-            .addListener(ChannelFutureListener.CLOSE);
+        Connection.closeAfterWrite(ctx.channel(), Envelopes.error(0, ErrorCode.TIMEOUT,
+            "nothing received for " + settings.idleTimeout().toSeconds() + "s", 0, true));
       }
     }
 
@@ -148,8 +145,7 @@ public final class TcpGateway implements AutoCloseable {
       if (protocolError.isPresent()) {
         // a malformed or oversized frame costs only this connection
         log.debug("closing {}: {}", ctx.channel().remoteAddress(), protocolError.get().getMessage());
-        ctx.writeAndFlush(Envelopes.fromProtocolException(protocolError.get()))
-            .addListener(ChannelFutureListener.CLOSE);
+        Connection.closeAfterWrite(ctx.channel(), Envelopes.fromProtocolException(protocolError.get()));
       } else {
         if (!(cause instanceof IOException)) log.warn("closing {} after an error", ctx.channel().remoteAddress(), cause);
         ctx.close();

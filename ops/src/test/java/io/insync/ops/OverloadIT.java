@@ -49,8 +49,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * slowest machine we run on holds). A system that degrades refuses the excess early (retry-after)
  * and is normal again soon after the load drops; one that collapses keeps a backlog, times out,
  * and its latency stays at seconds. Checked: p99 send→ack, from each message's scheduled time, of
- * the messages scheduled from {@link #RECOVERY} after the drop on is under {@link #P99_BOUND} (a
- * message not acked counts as infinitely late); the node stays alive and serves a new client; and
+ * the messages scheduled from {@link #RECOVERY} after the drop on is under {@link #P99_BOUND}, or
+ * under {@link #BASELINE_FACTOR} times the p99 measured at the low rate before the overload when
+ * the machine is that slow today (a message not acked counts as infinitely late); the node stays alive and serves a new client; and
  * every acked message reached its recipient exactly once. Bounded: a fixed number of messages,
  * then at most {@link #DRAIN} for stragglers. Rates can be changed with
  * {@code -Dinsync.overload.high-rate=R} / {@code low-rate}, to explore.
@@ -64,6 +65,9 @@ class OverloadIT {
   static final double LOW_SECONDS = 20;
   static final Duration RECOVERY = Duration.ofSeconds(10);
   static final Duration P99_BOUND = Duration.ofSeconds(1);
+  /** After recovery, p99 may be at most this many times the baseline p99 (when that is above P99_BOUND). */
+  static final long BASELINE_FACTOR = 3;
+  static final double BASELINE_SECONDS = 5;
   static final Duration DRAIN = Duration.ofSeconds(35);
   static final Duration SEND_RETRY_TIMEOUT = Duration.ofSeconds(30);
 
@@ -80,6 +84,8 @@ class OverloadIT {
       Load load = new Load(node.tcpPort());
       try {
         load.connect();
+        long baselineP99 = load.baselineP99Micros();
+        System.out.println("overload baseline: p99 send->ack " + baselineP99 / 1000 + " ms at " + LOW_RATE + "/s");
         load.run();
         load.drain();
         String summary = load.summary();
@@ -93,10 +99,15 @@ class OverloadIT {
         assertEquals(0, check.duplicateDeliveries(), "acked messages delivered more than once\n" + summary);
         assertEquals(0, check.misrouted(), "messages delivered to someone else\n" + summary);
 
+        // "normal" is what this machine does at the low rate without a backlog, measured in this run
+        // (a CPU hog beside the test slows both alike); never stricter than P99_BOUND
+        long bound = Math.max(P99_BOUND.toNanos() / 1000, BASELINE_FACTOR * baselineP99);
         long p99 = load.p99MicrosFrom(load.schedule.dropNanos() + RECOVERY.toNanos());
-        assertTrue(p99 <= P99_BOUND.toNanos() / 1000,
+        assertTrue(p99 <= bound,
             "p99 send->ack from " + RECOVERY.toSeconds() + " s after the drop: "
-                + (p99 == NOT_ACKED ? "not all acked" : p99 / 1000 + " ms") + "\n" + summary);
+                + (p99 == NOT_ACKED ? "not all acked" : p99 / 1000 + " ms") + ", bound " + bound / 1000
+                + " ms (baseline p99 at " + LOW_RATE + "/s before the overload: " + baselineP99 / 1000 + " ms)\n"
+                + summary);
       } finally {
         load.close();
       }
@@ -158,6 +169,36 @@ class OverloadIT {
         if (attempts <= 1) return CompletableFuture.failedFuture(err);
         return connectWithRetries(c, attempts - 1).thenApply(x -> (Object) x);
       }).thenCompose(f -> f);
+    }
+
+    /**
+     * p99 send→ack (from each message's scheduled time) of {@link #BASELINE_SECONDS} s at the low
+     * rate before any overload: what "normal" is on this machine today.
+     */
+    long baselineP99Micros() throws InterruptedException {
+      int count = (int) Math.round(LOW_RATE * BASELINE_SECONDS);
+      long[] latency = new long[count];
+      java.util.Arrays.fill(latency, NOT_ACKED);
+      java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(count);
+      SplittableRandom random = new SplittableRandom(7);
+      long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(100);
+      for (int n = 0; n < count; n++) {
+        long due = start + Math.round(n * 1e9 / LOW_RATE);
+        sleepUntil(due);
+        int from = random.nextInt(USERS);
+        int to = random.nextInt(USERS - 1);
+        if (to >= from) to++;
+        int idx = n;
+        Content content = Content.newBuilder().setText("baseline " + run + " " + n).build();
+        clients.get(from).send("base-" + run + "-" + n, users.get(to), content).whenComplete((ack, err) -> {
+          if (err == null) latency[idx] = (System.nanoTime() - due) / 1000;
+          done.countDown();
+        });
+      }
+      done.await(60, TimeUnit.SECONDS);
+      long[] sorted = latency.clone();
+      java.util.Arrays.sort(sorted);
+      return sorted[Math.min(sorted.length - 1, (int) Math.ceil(sorted.length * 0.99) - 1)];
     }
 
     void run() {
