@@ -10,6 +10,7 @@ import io.insync.persistence.user.UserEntity;
 import io.insync.protocol.Envelope;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
@@ -61,18 +62,24 @@ class BackpressureTest {
     }
   }
 
+  private static final MessageContent BIG = new MessageContent("y".repeat(120 * 1024), new byte[0], "");
+
+  /** A fake entity that answers every Sync with one item of {@code content}. */
+  private static Function<UserEntity.Command, Object> syncsAnsweredWith(MessageContent content) {
+    return cmd -> {
+      UserEntity.Sync s = (UserEntity.Sync) cmd;
+      InboxItem item = new InboxItem(s.afterKey() + 1, "bob", "alice", "pc", "c" + s.afterKey(), 1L, content, 0);
+      return new UserEntity.SyncOk(List.of(item), s.afterKey() + 1, true, 100_000);
+    };
+  }
+
   @Test
   void readsStopWhileTheOutboundBufferIsAboveTheHighWaterMark() throws Exception {
-    MessageContent big = new MessageContent("y".repeat(120 * 1024), new byte[0], "");
     try (GatewayFixture gw = new GatewayFixture(kit, "request-timeout = 60s\n"
         + "backpressure { max-outstanding = 100000, resume-outstanding = 50000,"
         + " write-buffer-high-water-mark = 64 KiB, write-buffer-low-water-mark = 16 KiB }\n"
         + "admission.max-in-flight = 100000")) {
-      gw.users.policy = cmd -> {
-        UserEntity.Sync s = (UserEntity.Sync) cmd;
-        InboxItem item = new InboxItem(s.afterKey() + 1, "bob", "alice", "pc", "c" + s.afterKey(), 1L, big, 0);
-        return new UserEntity.SyncOk(List.of(item), s.afterKey() + 1, true, 100_000);
-      };
+      gw.users.policy = syncsAnsweredWith(BIG);
       try (TestClient c = new TestClient(gw.address, 8 * 1024)) {
         c.send(Envelopes.auth(1, GatewayFixture.token("alice", "phone"), "t"));
         assertTrue(c.read().hasAuthOk());
@@ -101,14 +108,9 @@ class BackpressureTest {
 
   @Test
   void aClientThatStopsReadingIsCutAtItsIdleTimeoutThoughItsLastErrorCannotBeWritten() throws Exception {
-    MessageContent big = new MessageContent("y".repeat(120 * 1024), new byte[0], "");
     try (GatewayFixture gw = new GatewayFixture(kit, "request-timeout = 60s\n idle-timeout = 1s\n"
         + "backpressure { write-buffer-high-water-mark = 64 KiB, write-buffer-low-water-mark = 16 KiB }")) {
-      gw.users.policy = cmd -> {
-        UserEntity.Sync s = (UserEntity.Sync) cmd;
-        InboxItem item = new InboxItem(s.afterKey() + 1, "bob", "alice", "pc", "c" + s.afterKey(), 1L, big, 0);
-        return new UserEntity.SyncOk(List.of(item), s.afterKey() + 1, true, 100_000);
-      };
+      gw.users.policy = syncsAnsweredWith(BIG);
       try (TestClient c = new TestClient(gw.address, 8 * 1024)) {
         c.send(Envelopes.auth(1, GatewayFixture.token("alice", "phone"), "t"));
         assertTrue(c.read().hasAuthOk());
