@@ -46,9 +46,35 @@ public final class Admission {
    * fresh messages are served at once while the retries of the burst drain behind them.
    */
   public boolean tryAcquireForRetry() {
-    if (sendsAreSlow()) return false;
+    if (sendsAreSlow() && !slowLaneHasRoom()) return false;
     return tryAcquireBelow(retryMaxInFlight);
   }
+
+  /**
+   * While sends are slow, retries still get a share: per second at most a tenth of the sends
+   * completed in the last second (at least {@link #SLOW_LANE_MIN} a second). Without it a node
+   * whose normal latency is above the target would refuse every retry until the client gives up.
+   */
+  private boolean slowLaneHasRoom() {
+    long now = clock.getAsLong();
+    synchronized (window) {
+      if (now - window[0] >= WINDOW_NANOS) {
+        window[2] = now - window[0] < 2 * WINDOW_NANOS ? window[1] : 0; // completions of the last second
+        window[0] = now;
+        window[1] = 0;
+        window[3] = 0;
+      }
+      long budget = Math.max(SLOW_LANE_MIN, window[2] / 10);
+      if (window[3] >= budget) return false;
+      window[3]++;
+      return true;
+    }
+  }
+
+  private static final long WINDOW_NANOS = 1_000_000_000L;
+  private static final long SLOW_LANE_MIN = 10;
+  /** [window start, sends completed in it, sends completed in the one before, slow-lane retries in it] */
+  private final long[] window = new long[4];
 
   /**
    * Records how long an admitted Send took (ask to answer, or to its timeout). Their moving
@@ -59,6 +85,9 @@ public final class Admission {
   public void sendCompleted(long latencyNanos) {
     sendLatencyNanos.getAndUpdate(avg -> avg == 0 ? latencyNanos : avg + (latencyNanos - avg) / 16);
     sendLatencyAt = clock.getAsLong();
+    synchronized (window) {
+      window[1]++;
+    }
   }
 
   /** True while recent sends took longer than the target (a measure older than a second does not count). */
