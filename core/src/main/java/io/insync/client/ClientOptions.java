@@ -30,6 +30,7 @@ public final class ClientOptions {
   private final int maxFrameBytes;
   private final EventLoopGroup eventLoopGroup;
   private final Duration heartbeatInterval;
+  private final Duration ackInterval;
   private final String clientVersion;
 
   private ClientOptions(Builder b) {
@@ -54,6 +55,10 @@ public final class ClientOptions {
     this.maxFrameBytes = b.maxFrameBytes;
     this.eventLoopGroup = b.eventLoopGroup;
     this.heartbeatInterval = b.heartbeatInterval == null ? null : positive(b.heartbeatInterval, "heartbeatInterval");
+    this.ackInterval = Objects.requireNonNull(b.ackInterval, "ackInterval");
+    if (ackInterval.isNegative()) {
+      throw new IllegalArgumentException("ackInterval must not be negative: " + ackInterval);
+    }
     this.clientVersion = b.clientVersion;
   }
 
@@ -156,6 +161,15 @@ public final class ClientOptions {
     return Optional.ofNullable(heartbeatInterval);
   }
 
+  /**
+   * At most one {@code Ack} per this interval (default 250 ms), carrying the highest key: Acks
+   * are cumulative, so a device taking many items a second sends a few Acks, not one per item.
+   * The first Ack after a quiet interval goes out at once. {@link Duration#ZERO}: every Ack at once.
+   */
+  public Duration ackInterval() {
+    return ackInterval;
+  }
+
   /** Sent in {@code Auth.client_version}. */
   public String clientVersion() {
     return clientVersion;
@@ -186,6 +200,7 @@ public final class ClientOptions {
     private int maxFrameBytes = FrameCodec.DEFAULT_MAX_FRAME_BYTES;
     private EventLoopGroup eventLoopGroup;
     private Duration heartbeatInterval;
+    private Duration ackInterval = Duration.ofMillis(250);
     private String clientVersion = "insync-java/0.1";
 
     private Builder() {}
@@ -306,6 +321,12 @@ public final class ClientOptions {
     /** Overrides the heartbeat interval the server asks for. */
     public Builder heartbeatInterval(Duration d) {
       this.heartbeatInterval = d;
+      return this;
+    }
+
+    /** At most one Ack per interval (default 250 ms; zero: every Ack at once); see {@link ClientOptions#ackInterval()}. */
+    public Builder ackInterval(Duration d) {
+      this.ackInterval = d;
       return this;
     }
 

@@ -86,6 +86,7 @@ public final class InsyncClient implements AutoCloseable {
   private final PendingRequests pending;
   private final SendQueue sends;
   private final SyncCursor cursor;
+  private final AckThrottle acks;
 
   // --- confined to `loop` ---
   private State state = State.IDLE;
@@ -114,6 +115,8 @@ public final class InsyncClient implements AutoCloseable {
         backoff, () -> TimeUnit.NANOSECONDS.toMillis(System.nanoTime()));
     this.pending = new PendingRequests(scheduler, options.requestTimeout());
     Wire wire = new Wire();
+    this.acks = new AckThrottle(wire, scheduler, options.ackInterval().toMillis(),
+        () -> TimeUnit.NANOSECONDS.toMillis(System.nanoTime()));
     this.sends = new SendQueue(wire, scheduler, backoff, options.sendRetryTimeout(), options.maxRetriesInFlight());
     this.cursor = new SyncCursor(options.syncKeyStore(), listener, wire, scheduler, backoff,
         options.autoSync(), options.syncPageSize());
@@ -337,6 +340,7 @@ public final class InsyncClient implements AutoCloseable {
     }
     startHeartbeat(ok);
     sends.onReady();
+    acks.onConnected();
     cursor.onConnected();
   }
 
@@ -425,6 +429,7 @@ public final class InsyncClient implements AutoCloseable {
     connected = false;
     Scheduler.cancel(heartbeatTask);
     heartbeatTask = null;
+    acks.onDisconnected();
     cursor.onDisconnected();
     if (ch != null) {
       ch.close();
@@ -440,6 +445,7 @@ public final class InsyncClient implements AutoCloseable {
       return;
     }
     Scheduler.cancel(reconnectTask);
+    acks.flush(); // the last Ack, if one is waiting for its interval
     detach(null, State.CLOSED);
     ConnectionLostException closed = new ConnectionLostException("client closed");
     drainWaiters().forEach(w -> w.completeExceptionally(closed));
@@ -531,7 +537,7 @@ public final class InsyncClient implements AutoCloseable {
   }
 
   /** The current connection as the send queue and the sync cursor see it. */
-  private final class Wire implements SendQueue.Link, SyncCursor.Link {
+  private final class Wire implements SendQueue.Link, SyncCursor.Link, AckThrottle.Out {
     @Override
     public boolean ready() {
       return isReady();
@@ -549,9 +555,12 @@ public final class InsyncClient implements AutoCloseable {
 
     @Override
     public void ack(long key) {
-      if (isReady()) {
-        channel.writeAndFlush(Envelopes.ack(pending.nextId(), key));
-      }
+      acks.offer(key);
+    }
+
+    @Override
+    public void send(long key) {
+      channel.writeAndFlush(Envelopes.ack(pending.nextId(), key));
     }
   }
 
