@@ -171,6 +171,9 @@ public final class UserEntity
 
   private record SessionGone(String device, ActorRef<DeviceEvent> session) implements Internal {}
 
+  /** The write that held sends and deliveries back completed: take them (see {@link WriteBatcher}). */
+  private enum ReleaseHeld implements Internal { INSTANCE }
+
   // ===================================================================== events
 
   /** Stored; serialized with protobuf by UserEventSerializer. */
@@ -227,7 +230,11 @@ public final class UserEntity
   }
 
   public static Behavior<Command> create(String userId, Deps deps) {
-    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new UserEntity(userId, ctx, timers, deps)));
+    return Behaviors.setup(ctx -> {
+      WriteBatcher.Gate gate = new WriteBatcher.Gate();
+      return Behaviors.intercept(() -> new WriteBatcher(gate),
+          Behaviors.withTimers(timers -> new UserEntity(userId, ctx, timers, deps, gate)));
+    });
   }
 
   private final String userId;
@@ -237,6 +244,7 @@ public final class UserEntity
   private final UserRefs refs;
   private final CurrentEventsByPersistenceIdQuery readJournal;
   private final PendingDeliveries keeper;
+  private final WriteBatcher.Gate gate;
 
   // runtime only: rebuilt by activity after a restart, never persisted
   /** Attempt ids of deliveries: unique in the JVM, so no incarnation can take another's reply for its own. */
@@ -251,7 +259,8 @@ public final class UserEntity
   private final Map<String, Long> acksUnwritten = new TreeMap<>();
   private Throwable lastRecoveryFailure;
 
-  private UserEntity(String userId, ActorContext<Command> ctx, TimerScheduler<Command> timers, Deps deps) {
+  private UserEntity(String userId, ActorContext<Command> ctx, TimerScheduler<Command> timers, Deps deps,
+      WriteBatcher.Gate gate) {
     super(persistenceId(userId),
         SupervisorStrategy.restartWithBackoff(deps.settings().restartMin(), deps.settings().restartMax(), 0.2));
     this.userId = userId;
@@ -261,6 +270,7 @@ public final class UserEntity
     this.refs = deps.refs();
     this.readJournal = deps.readJournal();
     this.keeper = deps.keeper();
+    this.gate = gate;
   }
 
   @Override
@@ -306,6 +316,9 @@ public final class UserEntity
           acksUnwritten.clear();
           timers.cancelAll();
           for (String to : state.recipientsWithPending()) deliver(state, to);
+          // a write that failed (and restarted us) never completed: what it held back may go now
+          gate.writing = false;
+          releaseHeld();
         })
         .onSignal(org.apache.pekko.actor.typed.PostStop.class, (state, signal) -> {
           // stopped (hand-off, passivation, node leaving) with deliveries pending: have them resumed
@@ -335,8 +348,10 @@ public final class UserEntity
   public CommandHandlerWithReply<Command, Event, UserState> commandHandler() {
     return newCommandHandlerWithReplyBuilder()
         .forAnyState()
-        .onCommand(SendMessage.class, this::onSend)
-        .onCommand(Deliver.class, this::onDeliver)
+        .onCommand(SendMessage.class, (s, c) -> onBatch(s, List.of(c)))
+        .onCommand(Deliver.class, (s, c) -> onBatch(s, List.of(c)))
+        .onCommand(ReleaseHeld.class, (s, c) ->
+            onBatch(s, gate.take(settings.writeBatchMaxEvents(), settings.writeBatchMaxBytes())))
         .onCommand(DeliveryConfirmed.class, this::onDeliveryConfirmed)
         .onCommand(DeliveryFailed.class, this::onDeliveryFailed)
         .onCommand(KeepAlive.class, (s, c) -> Effect().noReply())
@@ -376,45 +391,112 @@ public final class UserEntity
 
   // ===================================================================== send
 
-  private ReplyEffect<Event, UserState> onSend(UserState state, SendMessage cmd) {
+  /**
+   * Sends and deliveries, in arrival order, written as one atomic write: one command when it
+   * arrives with no write in flight, or everything {@link WriteBatcher} held back during the
+   * last write. Answers that need no write go at once; the others once the write is done.
+   */
+  private ReplyEffect<Event, UserState> onBatch(UserState state, List<Command> commands) {
+    Batch b = new Batch(state.lastSeq() + 1);
+    for (Command c : commands) {
+      if (c instanceof SendMessage send) stageSend(state, b, send);
+      else if (c instanceof Deliver deliver) stageDeliver(state, b, deliver);
+    }
+    if (b.events.isEmpty()) {
+      b.receipts.forEach(Runnable::run); // repeats only: nothing new to write
+      releaseHeld();
+      return Effect().noReply();
+    }
+    gate.writing = true;
+    return Effect().persist(b.events)
+        .thenRun(s -> {
+          gate.writing = false;
+          notifyDevices(s, b.events.size());
+          b.afterWrite.forEach(a -> a.accept(s));
+          b.deliverTo.forEach(to -> deliver(s, to));
+          b.receipts.forEach(Runnable::run);
+          releaseHeld();
+        })
+        .thenNoReply();
+  }
+
+  /** What one batch writes, what it owes once written, and what it has staged so far. */
+  private static final class Batch {
+    final List<Event> events = new ArrayList<>();
+    final List<java.util.function.Consumer<UserState>> afterWrite = new ArrayList<>();
+    final java.util.Set<String> deliverTo = new java.util.LinkedHashSet<>();
+    final List<Runnable> receipts = new ArrayList<>();
+    /** Sends staged in this batch by outbound key: a second copy of one waits for the first. */
+    final Map<String, MessageSent> sends = new HashMap<>();
+    final Map<String, Long> highWater = new HashMap<>();
+    final Map<String, Integer> pendingPerRecipient = new HashMap<>();
+    int pending;
+    long pendingBytes;
+    long nextSeq;
+
+    Batch(long nextSeq) {
+      this.nextSeq = nextSeq;
+    }
+  }
+
+  private Bookkeeping bookkeepingFor(Batch b) {
+    return b.events.isEmpty() ? takeBookkeeping() : Bookkeeping.EMPTY; // rides on the first event
+  }
+
+  private void stageSend(UserState state, Batch b, SendMessage cmd) {
     String problem = validate(cmd);
     if (problem != null) {
-      return Effect().reply(cmd.replyTo(), new SendRejected(cmd.clientMsgId(), ErrorCode.BAD_REQUEST, problem, 0));
+      cmd.replyTo().tell(new SendRejected(cmd.clientMsgId(), ErrorCode.BAD_REQUEST, problem, 0));
+      return;
+    }
+    String key = UserState.outboundKey(cmd.device(), cmd.clientMsgId());
+    MessageSent first = b.sends.get(key);
+    if (first != null) {
+      // a retry that caught up with its first attempt in this batch: the first one's answer
+      b.afterWrite.add(s -> ackWhenDelivered(s, first.to(), first.seq(), first.clientMsgId(), first.serverTs(),
+          cmd.replyTo()));
+      return;
     }
     var before = state.sentBefore(cmd.device(), cmd.clientMsgId());
     if (before.isPresent()) {
-      long seq = before.get().seq();
-      String to = cmd.to();
-      if (!to.equals(userId) && stillPending(state, to, seq)) {
-        // the first attempt reached our inbox but not yet the recipient's: finish it, then ack
-        outbox.addWaiter(seq, cmd.replyTo());
-        deliver(state, to);
-        return Effect().noReply();
-      }
-      return Effect().reply(cmd.replyTo(), new SendAccepted(cmd.clientMsgId(), seq, before.get().serverTs()));
+      ackWhenDelivered(state, cmd.to(), before.get().seq(), cmd.clientMsgId(), before.get().serverTs(), cmd.replyTo());
+      return;
     }
-    String overload = overPendingBounds(state, cmd);
+    String overload = overPendingBounds(state, b, cmd);
     if (overload != null) {
-      return Effect().reply(cmd.replyTo(), new SendRejected(cmd.clientMsgId(), ErrorCode.RATE_LIMITED, overload,
+      cmd.replyTo().tell(new SendRejected(cmd.clientMsgId(), ErrorCode.RATE_LIMITED, overload,
           (int) Math.max(1, settings.rateLimitedRetryAfter().toMillis())));
+      return;
     }
-    long seq = state.lastSeq() + 1;
+    long seq = b.nextSeq++;
     long now = System.currentTimeMillis();
     MessageSent event = new MessageSent(seq, cmd.to(), cmd.device(), cmd.clientMsgId(), cmd.content(),
-        now, takeBookkeeping());
-    boolean toSelf = cmd.to().equals(userId);
-    if (toSelf) {
-      return Effect().persist(event)
-          .thenRun(s -> notifyDevices(s, 1))
-          .thenReply(cmd.replyTo(), s -> new SendAccepted(cmd.clientMsgId(), seq, now));
+        now, bookkeepingFor(b));
+    b.events.add(event);
+    b.sends.put(key, event);
+    if (cmd.to().equals(userId)) {
+      b.afterWrite.add(s -> cmd.replyTo().tell(new SendAccepted(cmd.clientMsgId(), seq, now)));
+      return;
     }
-    return Effect().persist(event)
-        .thenRun(s -> {
-          outbox.addWaiter(seq, cmd.replyTo());
-          notifyDevices(s, 1);
-          deliver(s, cmd.to());
-        })
-        .thenNoReply();
+    b.pendingPerRecipient.merge(cmd.to(), 1, Integer::sum);
+    b.pending++;
+    b.pendingBytes += itemBytes(cmd);
+    b.afterWrite.add(s -> outbox.addWaiter(seq, cmd.replyTo()));
+    b.deliverTo.add(cmd.to());
+  }
+
+  /**
+   * A send already in the inbox: acked now if it reached its recipient (or is a note to self),
+   * else once its delivery is confirmed (a retry of a half-done send finishes it).
+   */
+  private void ackWhenDelivered(UserState state, String to, long seq, String clientMsgId, long serverTs,
+      ActorRef<SendResult> replyTo) {
+    if (!to.equals(userId) && stillPending(state, to, seq)) {
+      outbox.addWaiter(seq, replyTo);
+      deliver(state, to);
+      return;
+    }
+    replyTo.tell(new SendAccepted(clientMsgId, seq, serverTs));
   }
 
   private String validate(SendMessage cmd) {
@@ -428,17 +510,22 @@ public final class UserEntity
     return null;
   }
 
-  /** Why this new send would pass a bound of pending deliveries, or null if it fits. */
-  private String overPendingBounds(UserState state, SendMessage cmd) {
+  /** Why this new send would pass a bound of pending deliveries (with the batch's), or null if it fits. */
+  private String overPendingBounds(UserState state, Batch b, SendMessage cmd) {
     if (cmd.to().equals(userId)) return null; // a note to self is never pending
-    if (state.pendingCountFor(cmd.to()) >= settings.maxPendingPerRecipient()) {
+    if (state.pendingCountFor(cmd.to()) + b.pendingPerRecipient.getOrDefault(cmd.to(), 0)
+        >= settings.maxPendingPerRecipient()) {
       return "too many messages pending to " + cmd.to();
     }
-    if (state.pendingCount() >= settings.maxPendingTotal()) return "too many messages pending";
-    long bytes = new InboxItem(0, userId, cmd.to(), cmd.device(), cmd.clientMsgId(), 0, cmd.content(), 0)
-        .estimatedBytes();
-    if (state.pendingBytes() + bytes > settings.maxPendingBytes()) return "too many bytes pending";
+    if (state.pendingCount() + b.pending >= settings.maxPendingTotal()) return "too many messages pending";
+    if (state.pendingBytes() + b.pendingBytes + itemBytes(cmd) > settings.maxPendingBytes()) {
+      return "too many bytes pending";
+    }
     return null;
+  }
+
+  private long itemBytes(SendMessage cmd) {
+    return new InboxItem(0, userId, cmd.to(), cmd.device(), cmd.clientMsgId(), 0, cmd.content(), 0).estimatedBytes();
   }
 
   private boolean stillPending(UserState state, String to, long seq) {
@@ -497,26 +584,22 @@ public final class UserEntity
 
   // ===================================================================== delivery (recipient side)
 
-  private ReplyEffect<Event, UserState> onDeliver(UserState state, Deliver cmd) {
-    long highWater = state.receivedUpTo(cmd.from());
+  private void stageDeliver(UserState state, Batch b, Deliver cmd) {
+    Long staged = b.highWater.get(cmd.from());
+    long highWater = staged != null ? staged : state.receivedUpTo(cmd.from());
     long upTo = highWater;
-    long next = state.lastSeq() + 1;
-    List<Event> events = new ArrayList<>();
     List<Delivery> items = new ArrayList<>(cmd.items());
     items.sort(Comparator.comparingLong(Delivery::senderSeq));
     for (Delivery d : items) {
       upTo = Math.max(upTo, d.senderSeq());
-      if (d.senderSeq() <= highWater) continue; // a repeat: we have it already
+      if (d.senderSeq() <= highWater) continue; // a repeat: we have it already (or will, with this write)
       highWater = d.senderSeq();
-      events.add(new MessageReceived(next++, cmd.from(), d.fromDevice(), d.clientMsgId(), d.senderSeq(),
-          d.content(), d.serverTs(), events.isEmpty() ? takeBookkeeping() : Bookkeeping.EMPTY));
+      b.events.add(new MessageReceived(b.nextSeq++, cmd.from(), d.fromDevice(), d.clientMsgId(), d.senderSeq(),
+          d.content(), d.serverTs(), bookkeepingFor(b)));
     }
+    b.highWater.put(cmd.from(), highWater);
     DeliveryReceipt receipt = new DeliveryReceipt(userId, upTo);
-    if (events.isEmpty()) return Effect().reply(cmd.replyTo(), receipt);
-    int count = events.size();
-    return Effect().persist(events)
-        .thenRun(s -> notifyDevices(s, count))
-        .thenReply(cmd.replyTo(), s -> receipt);
+    b.receipts.add(() -> cmd.replyTo().tell(receipt));
   }
 
   // ===================================================================== devices
@@ -637,6 +720,17 @@ public final class UserEntity
   private ReplyEffect<Event, UserState> onFlush(UserState state, FlushBookkeeping c) {
     Bookkeeping b = takeBookkeeping();
     if (b.isEmpty()) return Effect().noReply();
-    return Effect().persist(new BookkeepingFlushed(b)).thenNoReply();
+    gate.writing = true;
+    return Effect().persist(new BookkeepingFlushed(b))
+        .thenRun(s -> {
+          gate.writing = false;
+          releaseHeld();
+        })
+        .thenNoReply();
+  }
+
+  /** Once no write is in flight, the sends and deliveries held meanwhile go as the next batch. */
+  private void releaseHeld() {
+    if (!gate.writing && gate.hasHeld()) ctx.getSelf().tell(ReleaseHeld.INSTANCE);
   }
 }

@@ -33,7 +33,9 @@ public record UserSettings(
     int syncPageMax,
     int syncPageMaxBytes,
     int journalIndexEvery,
-    int maxContentBytes) {
+    int maxContentBytes,
+    int writeBatchMaxEvents,
+    int writeBatchMaxBytes) {
 
   public static UserSettings fromConfig(Config root) {
     Config c = root.getConfig("insync.user");
@@ -62,7 +64,9 @@ public record UserSettings(
         c.getInt("sync-page-max"),
         bytes(c, "sync-page-max-bytes"),
         c.getInt("journal-index-every"),
-        c.getInt("max-content-bytes"));
+        c.getInt("max-content-bytes"),
+        c.getInt("write-batch-max-events"),
+        bytes(c, "write-batch-max-bytes"));
     s.validate();
     return s;
   }
@@ -90,6 +94,7 @@ public record UserSettings(
     require(maxPendingBytes >= maxContentBytes, "max-pending-bytes must hold at least one message of max-content-bytes");
     require(syncPageMaxBytes >= maxContentBytes, "sync-page-max-bytes must be >= max-content-bytes");
     require(outboundDedupWindow >= 1 && inboundSendersMax >= 1, "dedup windows must be positive");
+    require(writeBatchMaxEvents >= 1 && writeBatchMaxBytes >= 1, "write batch bounds must be positive");
   }
 
   private static void require(boolean ok, String message) {
