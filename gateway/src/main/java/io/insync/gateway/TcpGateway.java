@@ -53,7 +53,8 @@ public final class TcpGateway implements AutoCloseable {
   private final EventLoopGroup boss = new NioEventLoopGroup(1);
   private final EventLoopGroup workers;
   private final AtomicInteger open = new AtomicInteger();
-  private final AtomicLong ids = new AtomicLong();
+  /** Session actor names are unique in the JVM: several gateways may share one actor system (tests). */
+  private static final AtomicLong ids = new AtomicLong();
   private Channel tcpServer;
   private Channel wsServer;
 

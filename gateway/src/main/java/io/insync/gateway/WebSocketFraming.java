@@ -110,14 +110,10 @@ final class WebSocketFraming extends ChannelDuplexHandler {
     p.addLast(WS_ENVELOPES, new WebSocketFraming(path, maxFrameBytes, sessionStages));
   }
 
-  /** True once the upgrade is done (the session stages are installed). */
-  boolean upgraded() {
-    return upgraded;
-  }
-
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     try {
+      if (msg instanceof WebSocketFrame) startSession(ctx);
       if (msg instanceof BinaryWebSocketFrame frame) {
         if (failed) return;
         Envelope envelope;
@@ -159,16 +155,28 @@ final class WebSocketFraming extends ChannelDuplexHandler {
 
   @Override
   public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-    if (evt instanceof WebSocketServerProtocolHandler.HandshakeComplete && !upgraded) {
-      upgraded = true;
-      sessionStages.accept(ctx.pipeline());
-    }
+    if (evt instanceof WebSocketServerProtocolHandler.HandshakeComplete) startSession(ctx);
     ctx.fireUserEventTriggered(evt);
+  }
+
+  /**
+   * Installs the session stages, once. Called on HandshakeComplete, and also on the first frame or
+   * frame error, which can only come after the upgrade: should the event ever come later than the
+   * client's first frame (Netty notifies it from a write listener), that frame, usually the Auth,
+   * is not lost.
+   */
+  private void startSession(ChannelHandlerContext ctx) {
+    if (upgraded) return;
+    upgraded = true;
+    sessionStages.accept(ctx.pipeline());
   }
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
     Throwable mapped = cause;
+    if (cause instanceof CorruptedWebSocketFrameException || cause instanceof TooLongFrameException) {
+      startSession(ctx); // frame errors come only after the upgrade
+    }
     if (cause instanceof CorruptedWebSocketFrameException bad) {
       mapped = bad.closeStatus() != null && bad.closeStatus().code() == WebSocketCloseStatus.MESSAGE_TOO_BIG.code()
           ? violation(WebSocketCloseStatus.MESSAGE_TOO_BIG, tooLarge())

@@ -1,5 +1,6 @@
 package io.insync.gateway;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -42,6 +43,20 @@ class WebSocketTest {
 
   private static WsTestClient ws(GatewayFixture gw, String user) throws IOException {
     return (WsTestClient) gw.authenticated(user, "browser");
+  }
+
+  @Test
+  void theExampleBytesOfTheProtocolPageAreAHeartbeat() throws Exception {
+    try (GatewayFixture gw = new GatewayFixture(kit, Transport.WS, "");
+         WsTestClient c = ws(gw, "alice")) {
+      // docs/protocol.md, "WebSocket": Heartbeat with request id 3, no length prefix
+      byte[] example = {0x08, 0x03, (byte) 0x92, 0x01, 0x00};
+      assertArrayEquals(example, Envelopes.heartbeat(3, 0).toByteArray());
+      c.sendFrame(true, WsTestClient.OP_BINARY, example);
+      Envelope answer = c.read();
+      assertTrue(answer.hasHeartbeat(), () -> "got " + answer);
+      assertEquals(3, answer.getRequestId());
+    }
   }
 
   @Test
