@@ -71,9 +71,21 @@ public final class TcpGateway implements AutoCloseable {
   /**
    * Binds the TCP listener and, if {@code websocket.enabled}, the WebSocket one (same host), and
    * returns the bound TCP address (the port is known even when configured as 0); see {@link
-   * #webSocketAddress()} for the other.
+   * #webSocketAddress()} for the other. If either cannot bind (a port in use), nothing stays bound
+   * and the threads are released before the error is thrown.
    */
   public InetSocketAddress start() throws InterruptedException {
+    boolean started = false;
+    try {
+      InetSocketAddress tcp = bindListeners();
+      started = true;
+      return tcp;
+    } finally {
+      if (!started) close();
+    }
+  }
+
+  private InetSocketAddress bindListeners() throws InterruptedException {
     tcpServer = listener(new ChannelInitializer<SocketChannel>() {
       @Override
       protected void initChannel(SocketChannel ch) {

@@ -151,15 +151,18 @@ class WebSocketTest {
 
   @Test
   void theConnectionLimitCountsBothTransports() throws Exception {
-    try (GatewayFixture gw = new GatewayFixture(kit, Transport.WS, "max-connections = 1");
-         TestClient tcp = gw.connect(Transport.TCP, 0);
-         TestClient ws = gw.connect(Transport.WS, 0)) {
-      Envelope e = ws.read();
-      assertEquals(ErrorCode.UNAVAILABLE, e.getError().getCode());
-      assertEquals("gateway is full, try another address", e.getError().getReason());
-      assertTrue(ws.closedByServer());
+    try (GatewayFixture gw = new GatewayFixture(kit, Transport.WS, "max-connections = 1")) {
+      TestClient tcp = gw.connect(Transport.TCP, 0);
       tcp.send(Envelopes.auth(1, GatewayFixture.token("alice", "phone"), "t"));
-      assertTrue(tcp.read().hasAuthOk(), "the connection inside the limit is served");
+      assertTrue(tcp.read().hasAuthOk(), "the first connection is inside the limit");
+      try (tcp; TestClient ws = gw.connect(Transport.WS, 0)) {
+        Envelope e = ws.read();
+        assertEquals(ErrorCode.UNAVAILABLE, e.getError().getCode());
+        assertEquals("gateway is full, try another address", e.getError().getReason());
+        assertTrue(e.getError().getFatal());
+        assertTrue(ws.closedByServer());
+        assertStillServing(tcp, 2);
+      }
     }
   }
 
