@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -26,6 +27,8 @@ import org.HdrHistogram.Histogram;
  */
 public final class BenchResults {
   private static final DateTimeFormatter FILE_STAMP = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC);
+
+  static final String MEASURED_WINDOW = "the measured window";
 
   private BenchResults() {}
 
@@ -54,9 +57,10 @@ public final class BenchResults {
    * @param cpu what each process used during the step's measured window
    * @param messages what the CPU is divided by (delivered messages, inserts); 0: no per-message figure
    * @param perWhat what one message is, for the CPU table's header ("delivered message", "insert")
+   * @param cpuWindow over what the CPU was measured
    */
   public record Step(String label, Map<String, String> columns, String json, List<CpuMeter.CpuUse> cpu,
-      long messages, String perWhat) {
+      long messages, String perWhat, String cpuWindow) {
     public Step {
       columns = new LinkedHashMap<>(columns);
       cpu = List.copyOf(cpu);
@@ -79,11 +83,11 @@ public final class BenchResults {
     c.put("send→delivered p50 / p90 / p99 / p99.9 / max (ms)", percentiles(r.deliverLatencyMicros()));
     c.put("errors", errors(r));
     DeliveryLedger.Check k = r.check();
-    c.put("exactly once", k.exactlyOnce() ? "yes (" + k.sent() + " sent)"
-        : String.format(Locale.ROOT, "NO: missing %d, duplicated %d, misrouted %d (of %d sent)", k.missing(),
+    c.put("exactly once", k.exactlyOnce() ? "yes (" + num(k.sent(), 0) + " sent)"
+        : String.format(Locale.ROOT, "NO: missing %,d, duplicated %,d, misrouted %,d (of %,d sent)", k.missing(),
             k.duplicateMessages(), k.misrouted(), k.sent()));
     return new Step(num(r.targetRate(), 0) + "/s", c, r.toJson(), r.cpuUse(), r.deliveredInWindow(),
-        "delivered message");
+        "delivered message", MEASURED_WINDOW);
   }
 
   /** The raw Cassandra insert probe: CPU per insert. */
@@ -94,8 +98,8 @@ public final class BenchResults {
     c.put("p50 (ms)", num(r.p50Ms(), 2));
     c.put("p99 (ms)", num(r.p99Ms(), 2));
     c.put("max (ms)", num(r.maxMs(), 1));
-    c.put("errors", Long.toString(r.errors()));
-    return new Step("raw inserts", c, r.toJson(), r.cpu(), r.inserts(), "insert");
+    c.put("errors", num(r.errors(), 0));
+    return new Step("raw inserts", c, r.toJson(), r.cpu(), r.inserts(), "insert", MEASURED_WINDOW);
   }
 
   /** Idle connections: no messages, so CPU is % of a core only (over the whole run). */
@@ -107,7 +111,8 @@ public final class BenchResults {
     c.put("heap per connection (bytes)", num(r.bytesPerConnection(), 0));
     c.put("connect (s)", num(r.connectSeconds(), 1));
     c.put("settle (s)", num(r.settleSeconds(), 0));
-    return new Step(r.requested() + " idle", c, r.toJson(), cpu, 0, "message");
+    return new Step(r.requested() + " idle", c, r.toJson(), cpu, 0, "message",
+        "the whole run (connect, idle, full GCs, close)");
   }
 
   static String percentiles(Histogram h) {
@@ -123,10 +128,10 @@ public final class BenchResults {
 
   static String errors(LoadReport r) {
     List<String> parts = new ArrayList<>();
-    new TreeMap<>(r.serverErrors()).forEach((code, n) -> parts.add(code + " " + n));
-    if (r.sendErrors() > 0) parts.add("send errors " + r.sendErrors());
-    if (r.sendTimeouts() > 0) parts.add("timeouts " + r.sendTimeouts());
-    if (r.disconnects() > 0) parts.add("disconnects " + r.disconnects());
+    new TreeMap<>(r.serverErrors()).forEach((code, n) -> parts.add(code + " " + num(n, 0)));
+    if (r.sendErrors() > 0) parts.add("send errors " + num(r.sendErrors(), 0));
+    if (r.sendTimeouts() > 0) parts.add("timeouts " + num(r.sendTimeouts(), 0));
+    if (r.disconnects() > 0) parts.add("disconnects " + num(r.disconnects(), 0));
     return parts.isEmpty() ? "none" : String.join(", ", parts);
   }
 
@@ -144,7 +149,8 @@ public final class BenchResults {
     b.append("| command | `").append(h.commandLine().replace("`", "'")).append("` |\n");
     b.append("| settings | ").append(cell(h.settings())).append(" |\n");
     b.append("| commit | ").append(cell(h.commit())).append(" |\n");
-    b.append("| date | ").append(DateTimeFormatter.ISO_INSTANT.format(h.date())).append(" |\n");
+    b.append("| date | ").append(DateTimeFormatter.ISO_INSTANT.format(h.date().truncatedTo(ChronoUnit.SECONDS)))
+        .append(" |\n");
     b.append("| machine | ").append(cell(h.machine().describe())).append(" |\n\n");
     if (steps.isEmpty()) {
       b.append("No step finished.\n");
@@ -173,7 +179,7 @@ public final class BenchResults {
     if (!roles.isEmpty()) {
       String per = steps.get(0).perWhat();
       boolean perMessage = steps.stream().anyMatch(s -> s.messages() > 0);
-      b.append("\n## CPU during the measured window\n\n");
+      b.append("\n## CPU during ").append(steps.get(0).cpuWindow()).append("\n\n");
       b.append("utime+stime from /proc/PID/stat; % of one core (this machine has ")
           .append(h.machine().cores() * 100).append(" %)");
       if (perMessage) b.append(", and µs of CPU per ").append(per);
@@ -238,7 +244,7 @@ public final class BenchResults {
         .put("command", h.commandLine())
         .put("settings", h.settings())
         .put("commit", h.commit())
-        .put("date", DateTimeFormatter.ISO_INSTANT.format(h.date()))
+        .put("date", DateTimeFormatter.ISO_INSTANT.format(h.date().truncatedTo(ChronoUnit.SECONDS)))
         .put("machine", new JsonOut()
             .put("cores", h.machine().cores())
             .put("cpu_model", h.machine().cpuModel())

@@ -34,7 +34,7 @@ class BenchResultsTest {
     List<CpuMeter.CpuUse> cpu = List.of(new CpuMeter.CpuUse("node", 101, nodeCpuSeconds, 10),
         new CpuMeter.CpuUse("cassandra", 102, 5, 10), new CpuMeter.CpuUse("bench", 103, 2, 10));
     return new LoadReport("r1", "127.0.0.1:7400", 1000, rate, 5, 10, 100, (long) rate * 10, delivered, delivered,
-        ack, del, 0, 0, 0, Map.of("UNAVAILABLE", 7L), 0, l.check(1), Map.of("node", 100 * nodeCpuSeconds / 10), cpu);
+        ack, del, 0, 0, 0, Map.of("UNAVAILABLE", 7L, "RATE_LIMITED", 12_345L), 0, l.check(1), Map.of("node", 100 * nodeCpuSeconds / 10), cpu);
   }
 
   @Test
@@ -58,7 +58,7 @@ class BenchResultsTest {
     // p50 / p90 / p99 / p99.9 / max (ms) of 1..1,000 µs and of 2..2,000 µs
     assertTrue(row500.contains("| 0.50 / 0.90 / 0.99 / 1.00 / 1.00 |"), row500);
     assertTrue(row500.contains("| 1.00 / 1.80 / 1.98 / 2.00 / 2.00 |"), row500);
-    assertTrue(row500.contains("| UNAVAILABLE 7 |"), row500);
+    assertTrue(row500.contains("| RATE_LIMITED 12,345, UNAVAILABLE 7 |"), row500);
     assertTrue(row500.contains("| yes (1 sent) |"), row500);
     // CPU: 10 s of node CPU in a 10 s window = 100 %; 10 s / 5,000 delivered = 2,000 µs; 5 s -> 1,000; 2 s -> 400
     assertTrue(md.contains("## CPU during the measured window"), md);
@@ -108,6 +108,8 @@ class BenchResultsTest {
     assertTrue(idle.contains("| 100 idle | 100 of 100 | 10.0 / 10.4 / 10.0 | 4,096 | 1.5 | 30 |"), idle);
     assertTrue(idle.contains("| step | node % core |\n"), "no per-message columns without messages: " + idle);
     assertTrue(idle.contains("| 100 idle | 10 |"), idle);
+    assertTrue(idle.contains("## CPU during the whole run"), idle);
+    assertTrue(md.contains("## CPU during the measured window"), md);
   }
 
   @Test

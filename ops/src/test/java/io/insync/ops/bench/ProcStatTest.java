@@ -117,15 +117,24 @@ class ProcStatTest {
   void meterMeasuresThisJvm() {
     CpuMeter m = new CpuMeter(CpuMeter.roles(java.util.OptionalLong.empty(), java.util.OptionalLong.of(Long.MAX_VALUE)));
     m.start();
-    long until = System.nanoTime() + 200_000_000L;
+    // burn 0.3 s of this thread's CPU (however long that takes on a busy machine; at most 60 s)
+    java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+    long cpu0 = threads.getCurrentThreadCpuTime();
+    long deadline = System.nanoTime() + 60_000_000_000L;
     long x = 0;
-    while (System.nanoTime() < until) x += Long.numberOfTrailingZeros(x + 1); // burn ~0.2 s of CPU
+    while (threads.getCurrentThreadCpuTime() - cpu0 < 300_000_000L && System.nanoTime() < deadline) {
+      for (int i = 0; i < 10_000; i++) x += Long.numberOfTrailingZeros(x + i);
+    }
+    double burned = (threads.getCurrentThreadCpuTime() - cpu0) / 1e9;
     List<CpuMeter.CpuUse> used = m.stop();
     assertEquals(1, used.size(), "the unreadable pid is left out: " + used + x);
     CpuMeter.CpuUse bench = used.get(0);
     assertEquals("bench", bench.role());
     assertEquals(ProcessHandle.current().pid(), bench.pid());
-    assertTrue(bench.windowSeconds() >= 0.2, bench.toString());
-    assertTrue(bench.cpuSeconds() > 0.05, "a busy loop of 0.2 s shows up: " + bench);
+    assertTrue(burned >= 0.3, "burned " + burned);
+    double tick = 1.0 / ProcStat.clockTicksPerSecond();
+    assertTrue(bench.cpuSeconds() >= burned - 2 * tick, "the process used at least what this thread did ("
+        + burned + " s): " + bench);
+    assertTrue(bench.windowSeconds() >= burned - 2 * tick, bench.toString());
   }
 }
