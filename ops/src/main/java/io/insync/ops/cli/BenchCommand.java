@@ -263,7 +263,7 @@ final class BenchCommand implements Callable<Integer> {
       OptionalLong listening = quietPid(port);
       String hint = listening.isPresent() ? " (the one listening on port " + port + " is " + listening.getAsLong()
           + ": " + flag + " " + listening.getAsLong() + ")" : "";
-      throw new IllegalArgumentException(several.getMessage() + hint, several);
+      throw new IllegalArgumentException(several.getMessage() + hint); // no cause: the CLI prints the root cause's message
     }
   }
 
