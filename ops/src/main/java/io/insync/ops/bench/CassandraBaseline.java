@@ -26,8 +26,13 @@ public final class CassandraBaseline {
   public record Settings(InetSocketAddress cassandra, String datacenter, Duration duration, Duration warmup,
       int inFlight, int partitions, int blobBytes) {}
 
+  /** @param cpu CPU of the processes given to {@link #run(CpuMeter)} over the measured window (empty if none) */
   public record Report(long inserts, double insertsPerSecond, double p50Ms, double p99Ms, double maxMs,
-      long errors, Settings settings) {
+      long errors, Settings settings, List<CpuMeter.CpuUse> cpu) {
+    public Report {
+      cpu = List.copyOf(cpu);
+    }
+
     public String toJson() {
       return new JsonOut()
           .put("mode", "cassandra-baseline")
@@ -60,6 +65,11 @@ public final class CassandraBaseline {
   }
 
   public Report run() throws InterruptedException {
+    return run(null);
+  }
+
+  /** Runs, and measures the CPU of {@code cpu}'s processes over the measured window (if not null). */
+  public Report run(CpuMeter cpu) throws InterruptedException {
     DriverConfigLoader config = DriverConfigLoader.programmaticBuilder()
         .withStringList(DefaultDriverOption.CONTACT_POINTS,
             List.of(s.cassandra().getHostString() + ":" + s.cassandra().getPort()))
@@ -95,6 +105,7 @@ public final class CassandraBaseline {
         if (!measuring && t0 >= measureFrom) {
           measuring = true;
           latencies.getIntervalHistogram(); // drop the warm-up's
+          if (cpu != null) cpu.start();
         }
         boolean count = measuring;
         session.executeAsync(insert.bind("bench|u" + (n % s.partitions()), n, writer, blob.duplicate()))
@@ -109,12 +120,13 @@ public final class CassandraBaseline {
               }
             });
       }
+      List<CpuMeter.CpuUse> used = cpu != null && measuring ? cpu.stop() : List.of();
       permits.acquire(s.inFlight());
       var h = latencies.getIntervalHistogram();
       double seconds = s.duration().toNanos() / 1e9;
       session.execute("DROP KEYSPACE IF EXISTS insync_bench");
       return new Report(counted.get(), counted.get() / seconds, h.getValueAtPercentile(50) / 1000.0,
-          h.getValueAtPercentile(99) / 1000.0, h.getMaxValue() / 1000.0, errors.get(), s);
+          h.getValueAtPercentile(99) / 1000.0, h.getMaxValue() / 1000.0, errors.get(), s, used);
     }
   }
 }

@@ -1,5 +1,6 @@
 package io.insync.ops.bench;
 
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -46,6 +47,23 @@ public final class JsonOut {
 
   public JsonOut put(String k, JsonOut nested) {
     key(k).b.append(nested.toString());
+    return this;
+  }
+
+  /** {@code json} as it is: an object or array rendered already (e.g. a report's toJson()). */
+  public JsonOut putRaw(String k, String json) {
+    key(k).b.append(json);
+    return this;
+  }
+
+  /** An array of objects. */
+  public JsonOut putArray(String k, List<JsonOut> items) {
+    key(k).b.append('[');
+    for (int i = 0; i < items.size(); i++) {
+      if (i > 0) b.append(',');
+      b.append(items.get(i).toString());
+    }
+    b.append(']');
     return this;
   }
 

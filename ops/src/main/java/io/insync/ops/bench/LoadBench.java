@@ -123,10 +123,8 @@ public final class LoadBench {
       log.printf("bench %s: %d users connected in %.1f s; sending %d messages at %.0f/s (%d warm-up)%n",
           run, clients.size(), (System.nanoTime() - t0) / 1e9, total, s.rate(), warmupCount);
 
-      Map<String, Long> pids = new LinkedHashMap<>();
-      s.nodePid().ifPresent(p -> pids.put("node", p));
-      s.cassandraPid().ifPresent(p -> pids.put("cassandra", p));
-      pids.put("bench", ProcessHandle.current().pid());
+      CpuMeter cpuMeter = new CpuMeter(CpuMeter.roles(s.nodePid(), s.cassandraPid()));
+      List<CpuMeter.CpuUse> cpuUse = new ArrayList<>();
 
       long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(200);
       FixedRateSchedule schedule = new FixedRateSchedule(start, s.rate(), total);
@@ -134,15 +132,14 @@ public final class LoadBench {
       windowStart = start + warmupNanos;
       windowEnd = windowStart + durationNanos;
 
-      Map<String, Long> cpuAtStart = new LinkedHashMap<>();
       Thread cpuSampler = start("bench-cpu", true, () -> {
         sleepUntil(windowStart);
-        pids.forEach((k, p) -> cpuAtStart.put(k, JvmProbe.cpuMillis(p)));
-      });
-      Map<String, Long> cpuAtEnd = new LinkedHashMap<>();
-      Thread cpuSamplerEnd = start("bench-cpu-end", true, () -> {
+        cpuMeter.start();
         sleepUntil(windowEnd);
-        pids.forEach((k, p) -> cpuAtEnd.put(k, JvmProbe.cpuMillis(p)));
+        List<CpuMeter.CpuUse> used = cpuMeter.stop();
+        synchronized (cpuUse) {
+          cpuUse.addAll(used);
+        }
       });
 
       Thread sender = start("bench-sender", false, () -> sendAll(schedule, clients, userIds));
@@ -151,22 +148,21 @@ public final class LoadBench {
       long drainUntil = System.nanoTime() + s.drain().toNanos();
       while (System.nanoTime() < drainUntil && !settled(total)) Thread.sleep(100);
       progress.interrupt();
-      cpuSampler.join(1000);
-      cpuSamplerEnd.join(Math.max(1000, TimeUnit.NANOSECONDS.toMillis(windowEnd - System.nanoTime()) + 1000));
+      cpuSampler.join(Math.max(1000, TimeUnit.NANOSECONDS.toMillis(windowEnd - System.nanoTime()) + 1000));
 
       Map<String, Double> cpu = new LinkedHashMap<>();
-      double windowMs = durationNanos / 1e6;
-      cpuAtEnd.forEach((k, end) -> {
-        Long begin = cpuAtStart.get(k);
-        if (begin != null && begin >= 0 && end >= 0) cpu.put(k, 100.0 * (end - begin) / windowMs);
-      });
+      List<CpuMeter.CpuUse> used;
+      synchronized (cpuUse) {
+        used = List.copyOf(cpuUse);
+      }
+      for (CpuMeter.CpuUse u : used) cpu.put(u.role(), u.percentOfCore());
       Map<String, Long> errs = new LinkedHashMap<>();
       serverErrors.forEach((k, v) -> errs.put(k, v.sum()));
       return new LoadReport(run, s.servers().stream().map(a -> a.getHostString() + ":" + a.getPort())
               .collect(java.util.stream.Collectors.joining(",")), s.users(), s.rate(), warmupNanos / 1e9, durationNanos / 1e9,
           s.payloadBytes(), sentInWindow.get(), ackedInWindow.get(), deliveredInWindow.get(), ackHist.copy(),
           deliverHist.copy(), sendErrors.sum(), sendTimeouts.sum(), disconnects.sum(), errs,
-          TimeUnit.NANOSECONDS.toMicros(maxLagNanos.get()), ledger.check((int) sentTotal.get()), cpu);
+          TimeUnit.NANOSECONDS.toMicros(maxLagNanos.get()), ledger.check((int) sentTotal.get()), cpu, used);
     } finally {
       for (InsyncClient c : clients) c.close();
       group.shutdownGracefully(0, 2, TimeUnit.SECONDS).await(10, TimeUnit.SECONDS);

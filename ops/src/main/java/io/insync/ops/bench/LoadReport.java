@@ -1,5 +1,6 @@
 package io.insync.ops.bench;
 
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
@@ -29,7 +30,23 @@ public record LoadReport(
     Map<String, Long> serverErrors,
     long maxSendLagMicros,
     DeliveryLedger.Check check,
-    Map<String, Double> cpuPercent) {
+    Map<String, Double> cpuPercent,
+    List<CpuMeter.CpuUse> cpuUse) {
+
+  public LoadReport {
+    cpuUse = List.copyOf(cpuUse);
+  }
+
+  /** Without the CPU seconds (only the percentages). */
+  public LoadReport(String run, String server, int users, double targetRate, double warmupSeconds,
+      double measuredSeconds, int payloadBytes, long sentInWindow, long ackedInWindow, long deliveredInWindow,
+      Histogram ackLatencyMicros, Histogram deliverLatencyMicros, long sendErrors, long sendTimeouts,
+      long disconnects, Map<String, Long> serverErrors, long maxSendLagMicros, DeliveryLedger.Check check,
+      Map<String, Double> cpuPercent) {
+    this(run, server, users, targetRate, warmupSeconds, measuredSeconds, payloadBytes, sentInWindow, ackedInWindow,
+        deliveredInWindow, ackLatencyMicros, deliverLatencyMicros, sendErrors, sendTimeouts, disconnects,
+        serverErrors, maxSendLagMicros, check, cpuPercent, List.of());
+  }
 
   public double sentPerSecond() {
     return perSecond(sentInWindow);
@@ -50,10 +67,11 @@ public record LoadReport(
   static JsonOut latency(Histogram h) {
     JsonOut j = new JsonOut().put("count", h.getTotalCount());
     if (h.getTotalCount() == 0) {
-      return j.put("p50_ms", Double.NaN).put("p99_ms", Double.NaN).put("p999_ms", Double.NaN)
+      return j.put("p50_ms", Double.NaN).put("p90_ms", Double.NaN).put("p99_ms", Double.NaN).put("p999_ms", Double.NaN)
           .put("max_ms", Double.NaN).put("mean_ms", Double.NaN);
     }
     return j.put("p50_ms", h.getValueAtPercentile(50) / 1000.0)
+        .put("p90_ms", h.getValueAtPercentile(90) / 1000.0)
         .put("p99_ms", h.getValueAtPercentile(99) / 1000.0)
         .put("p999_ms", h.getValueAtPercentile(99.9) / 1000.0)
         .put("max_ms", h.getMaxValue() / 1000.0)

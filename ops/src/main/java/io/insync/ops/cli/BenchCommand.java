@@ -1,33 +1,65 @@
 package io.insync.ops.cli;
 
+import io.insync.ops.bench.BenchResults;
+import io.insync.ops.bench.BenchScenario;
 import io.insync.ops.bench.CassandraBaseline;
+import io.insync.ops.bench.CpuMeter;
 import io.insync.ops.bench.IdleBench;
 import io.insync.ops.bench.JvmProbe;
 import io.insync.ops.bench.LoadBench;
 import io.insync.ops.bench.LoadReport;
+import io.insync.ops.bench.ProcStat;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.OptionalLong;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /**
- * {@code bin/insync bench}: a bounded load generator against a running system (see
- * io.insync.ops.bench). Two modes: a fixed-rate 1:1 message load (default) and
- * {@code --idle-connections N}, the node's heap per idle connection.
+ * {@code bin/insync bench [SCENARIO]}: a bounded load generator against a running system (see
+ * io.insync.ops.bench). Scenarios: {@code one-to-one} (throughput steps of 1:1 messages),
+ * {@code cassandra-baseline} (raw Cassandra inserts) and {@code idle} (heap per idle
+ * connection). Without a scenario the old flags choose: {@code --cassandra-baseline},
+ * {@code --idle-connections N}, else one one-to-one step at {@code --rate}. Every run writes
+ * {@code bench-results/<yyyyMMdd-HHmmss>-<scenario>.md} and {@code .json} (see BenchResults).
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
     description = {
-        "Benchmark a running system.",
-        "Load mode (default): connects --users users (one device each, auto sync on) and sends 1:1 messages "
+        "Benchmark a running system. SCENARIO is one of: one-to-one, cassandra-baseline, idle (without one, the "
+            + "flags choose: --cassandra-baseline, --idle-connections N, else one one-to-one step at --rate). Every run "
+            + "writes a Markdown table and a JSON file under --results-dir (bench-results/<yyyyMMdd-HHmmss>-<scenario>"
+            + ".md/.json) with the command, commit, date, machine and per step the figures and the CPU of node, "
+            + "Cassandra and this bench (% of a core, µs per message).",
+        "one-to-one: connects --users users (one device each, auto sync on) and sends 1:1 messages "
             + "between random distinct users at a fixed rate (open loop: latency counts from each message's scheduled "
             + "send time). Reports sent/acked/delivered per second, send->SendAck and send->delivered (recipient's "
             + "onItems) latency, errors, and checks that every acked message was delivered exactly once.",
         "Idle mode (--idle-connections N): node heap per idle authenticated connection (full GC via jcmd before "
             + "and after opening N connections)."})
 final class BenchCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Parameters(index = "0", arity = "0..1", paramLabel = "SCENARIO",
+      description = "one-to-one, cassandra-baseline or idle (default: chosen by the flags, see above)")
+  String scenarioName;
+
+  @Option(names = "--rates", paramLabel = "R1,R2,...", description = "one-to-one: the steps, messages per second, "
+      + "each a full --warmup + --duration run with fresh users (default: one step at --rate)")
+  String rates;
+
+  @Option(names = "--results-dir", defaultValue = "bench-results", paramLabel = "DIR",
+      description = "where the .md and .json files go, relative to the working directory (default ${DEFAULT-VALUE})")
+  Path resultsDir;
+
   @Option(names = "--server", defaultValue = "127.0.0.1:7400", paramLabel = "HOST:PORT",
       description = "gateway address (default ${DEFAULT-VALUE})")
   String server;
@@ -35,7 +67,8 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--users", defaultValue = "1000", description = "online users, one device each (default ${DEFAULT-VALUE})")
   int users;
 
-  @Option(names = "--rate", defaultValue = "500", description = "messages per second, fixed-rate schedule (default ${DEFAULT-VALUE})")
+  @Option(names = "--rate", defaultValue = "500", description = "messages per second, fixed-rate schedule, when no --rates "
+      + "(default ${DEFAULT-VALUE})")
   double rate;
 
   @Option(names = "--duration", defaultValue = "60s", converter = DurationConverter.class,
@@ -77,11 +110,12 @@ final class BenchCommand implements Callable<Integer> {
       description = "idle mode: how long the connections idle before the measurement (default ${DEFAULT-VALUE})")
   Duration settle;
 
-  @Option(names = "--node-pid", description = "pid of the node (default: the process listening on the --server port)")
+  @Option(names = "--node-pid", description = "pid of the node, for its CPU (and idle: its heap) (default: the one "
+      + "JVM running `insync.jar up` or `insync.jar node`, found in /proc/*/cmdline; several: pass this flag)")
   Long nodePid;
 
-  @Option(names = "--cassandra-pid", description = "load mode: pid of Cassandra, for its CPU use "
-      + "(default: the process listening on --cassandra-port)")
+  @Option(names = "--cassandra-pid", description = "pid of Cassandra, for its CPU (default: the one process running "
+      + ProcStat.CASSANDRA_MAIN + ", found in /proc/*/cmdline; several: pass this flag)")
   Long cassandraPid;
 
   @Option(names = "--cassandra-port", defaultValue = "9042", description = "to find Cassandra's pid (default ${DEFAULT-VALUE})")
@@ -109,38 +143,152 @@ final class BenchCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (cassandraBaseline) {
-      InetSocketAddress c = new InetSocketAddress(cassandraHost, cassandraPort);
-      if (!c.getAddress().isLoopbackAddress()) {
-        throw new IllegalArgumentException("bench only targets loopback addresses, got " + cassandraHost);
+    BenchScenario scenario = scenario();
+    Instant date = Instant.now();
+    List<BenchResults.Step> steps = new ArrayList<>();
+    int rc;
+    String settings;
+    switch (scenario) {
+      case CASSANDRA_BASELINE -> {
+        InetSocketAddress c = new InetSocketAddress(cassandraHost, cassandraPort);
+        if (!c.getAddress().isLoopbackAddress()) {
+          throw new IllegalArgumentException("bench only targets loopback addresses, got " + cassandraHost);
+        }
+        OptionalLong cass = pid(cassandraPid, ProcStat.Kind.CASSANDRA, "--cassandra-pid", cassandraPort);
+        settings = String.format(Locale.ROOT, "Cassandra %s:%d (dc %s), %d in flight, %d partitions, warm-up %s, "
+            + "measured %s", cassandraHost, cassandraPort, cassandraDc, inFlight, users, human(warmup), human(duration));
+        CassandraBaseline.Report r = new CassandraBaseline(new CassandraBaseline.Settings(c, cassandraDc, duration,
+            warmup, inFlight, users, Math.max(16, payloadBytes * 2)), System.err)
+            .run(new CpuMeter(CpuMeter.roles(OptionalLong.empty(), cass)));
+        print(json ? r.toJson() + System.lineSeparator() : r.toTable());
+        steps.add(BenchResults.cassandraBaseline(r));
+        rc = r.errors() == 0 ? 0 : 1;
       }
-      CassandraBaseline.Report r = new CassandraBaseline(new CassandraBaseline.Settings(c, cassandraDc, duration, warmup,
-          inFlight, users, Math.max(16, payloadBytes * 2)), System.err).run();
-      System.out.print(json ? r.toJson() + System.lineSeparator() : r.toTable());
-      System.out.flush();
-      return r.errors() == 0 ? 0 : 1;
+      case IDLE -> {
+        InetSocketAddress address = serverAddress();
+        int n = idleConnections != null ? idleConnections : 10_000;
+        long pid = pid(nodePid, ProcStat.Kind.NODE, "--node-pid", address.getPort()).orElseThrow(() ->
+            new IllegalStateException("no insync node found in /proc (no JVM runs `insync.jar up` or `insync.jar "
+                + "node`); pass --node-pid"));
+        settings = String.format(Locale.ROOT, "server %s, %d connections, settle %s, node pid %d", server, n,
+            human(settle), pid);
+        CpuMeter meter = new CpuMeter(CpuMeter.roles(OptionalLong.of(pid), OptionalLong.empty()));
+        meter.start();
+        IdleBench.Report r = new IdleBench(new IdleBench.Settings(List.of(address), n, pid, settle,
+            connectConcurrency, ioThreads, secret()), System.err).run();
+        List<CpuMeter.CpuUse> cpu = meter.stop();
+        print(json ? r.toJson() + System.lineSeparator() : r.toTable());
+        steps.add(BenchResults.idle(r, cpu));
+        rc = r.connected() == n ? 0 : 1;
+      }
+      default -> {
+        InetSocketAddress address = serverAddress();
+        List<Double> stepRates = rates != null ? BenchScenario.parseRates(rates) : List.of(rate);
+        OptionalLong node = pid(nodePid, ProcStat.Kind.NODE, "--node-pid", address.getPort());
+        OptionalLong cassandra = pid(cassandraPid, ProcStat.Kind.CASSANDRA, "--cassandra-pid", cassandraPort);
+        if (node.isEmpty()) System.err.println("bench: no insync node found in /proc; no node CPU (pass --node-pid)");
+        if (cassandra.isEmpty()) System.err.println("bench: no Cassandra found in /proc; no Cassandra CPU (pass --cassandra-pid)");
+        settings = String.format(Locale.ROOT, "server %s, %d users (fresh per step), warm-up %s + measured %s per "
+            + "step, %d-byte texts, drain %s, send timeout %s, seed %d", server, users, human(warmup),
+            human(duration), payloadBytes, human(drain), human(sendTimeout), seed);
+        rc = 0;
+        String tokenSecret = secret();
+        for (double stepRate : stepRates) {
+          System.err.printf(Locale.ROOT, "bench one-to-one: step %d of %d, %.0f msg/s%n", steps.size() + 1,
+              stepRates.size(), stepRate);
+          LoadReport r = new LoadBench(new LoadBench.Settings(List.of(address), users, stepRate, duration, warmup,
+              payloadBytes, drain, sendTimeout, connectConcurrency, ioThreads, seed, tokenSecret, node, cassandra),
+              System.err).run();
+          print(json ? r.toJson() + System.lineSeparator() : r.toTable());
+          steps.add(BenchResults.oneToOne(r));
+          if (!(r.check().exactlyOnce() && r.sendErrors() == 0 && r.sendTimeouts() == 0)) rc = 1;
+        }
+      }
     }
+    BenchResults.Header header = new BenchResults.Header(scenario.cliName(), commandLine(), BenchResults.gitCommit(),
+        date, BenchResults.Machine.current(), settings);
+    BenchResults.Written w = BenchResults.write(resultsDir, header, steps);
+    // with --json, stdout stays JSON only
+    var out = json ? System.err : System.out;
+    out.println("wrote " + w.markdown());
+    out.println("wrote " + w.json());
+    out.flush();
+    return rc;
+  }
+
+  /** The scenario: named, or chosen by the old flags; flags of another scenario are refused. */
+  BenchScenario scenario() {
+    BenchScenario s;
+    if (scenarioName != null) {
+      s = BenchScenario.parse(scenarioName);
+      if (cassandraBaseline && s != BenchScenario.CASSANDRA_BASELINE) {
+        throw new IllegalArgumentException("--cassandra-baseline contradicts scenario " + s.cliName());
+      }
+      if (idleConnections != null && s != BenchScenario.IDLE) {
+        throw new IllegalArgumentException("--idle-connections belongs to scenario idle, not " + s.cliName());
+      }
+    } else if (cassandraBaseline && idleConnections != null) {
+      throw new IllegalArgumentException("--cassandra-baseline and --idle-connections are two scenarios; run one");
+    } else if (cassandraBaseline) {
+      s = BenchScenario.CASSANDRA_BASELINE;
+    } else if (idleConnections != null) {
+      s = BenchScenario.IDLE;
+    } else {
+      s = BenchScenario.ONE_TO_ONE;
+    }
+    if (rates != null && s != BenchScenario.ONE_TO_ONE) {
+      throw new IllegalArgumentException("--rates belongs to scenario one-to-one, not " + s.cliName());
+    }
+    if (rates != null) BenchScenario.parseRates(rates); // bad input fails before anything runs
+    return s;
+  }
+
+  private InetSocketAddress serverAddress() {
     InetSocketAddress address = ClientCommands.parseAddress(server);
     if (!address.getAddress().isLoopbackAddress()) {
       throw new IllegalArgumentException("bench only targets loopback addresses, got " + server);
     }
-    String tokenSecret = secret();
-    if (idleConnections != null) {
-      long pid = nodePid != null ? nodePid : JvmProbe.pidListeningOn(address.getPort()).orElseThrow(() ->
-          new IllegalStateException("no process listens on port " + address.getPort() + "; pass --node-pid"));
-      IdleBench.Report r = new IdleBench(new IdleBench.Settings(List.of(address), idleConnections, pid, settle,
-          connectConcurrency, ioThreads, tokenSecret), System.err).run();
-      System.out.print(json ? r.toJson() + System.lineSeparator() : r.toTable());
-      System.out.flush();
-      return r.connected() == idleConnections ? 0 : 1;
+    return address;
+  }
+
+  /**
+   * {@code explicit}, or the one process of {@code kind} in /proc. Several are refused (naming the
+   * one listening on {@code port}, if any, as a hint).
+   */
+  private static OptionalLong pid(Long explicit, ProcStat.Kind kind, String flag, int port) {
+    if (explicit != null) return OptionalLong.of(explicit);
+    try {
+      return ProcStat.find(kind, flag);
+    } catch (IllegalArgumentException several) {
+      OptionalLong listening = quietPid(port);
+      String hint = listening.isPresent() ? " (the one listening on port " + port + " is " + listening.getAsLong()
+          + ": " + flag + " " + listening.getAsLong() + ")" : "";
+      throw new IllegalArgumentException(several.getMessage() + hint); // no cause: the CLI prints the root cause's message
     }
-    OptionalLong node = nodePid != null ? OptionalLong.of(nodePid) : quietPid(address.getPort());
-    OptionalLong cassandra = cassandraPid != null ? OptionalLong.of(cassandraPid) : quietPid(cassandraPort);
-    LoadReport r = new LoadBench(new LoadBench.Settings(List.of(address), users, rate, duration, warmup, payloadBytes,
-        drain, sendTimeout, connectConcurrency, ioThreads, seed, tokenSecret, node, cassandra), System.err).run();
-    System.out.print(json ? r.toJson() + System.lineSeparator() : r.toTable());
+  }
+
+  /** "bin/insync bench ARGS" as typed (arguments with spaces or quotes quoted). */
+  private String commandLine() {
+    StringBuilder b = new StringBuilder("bin/insync bench");
+    List<String> args = spec != null && spec.commandLine().getParseResult() != null
+        ? spec.commandLine().getParseResult().originalArgs() : List.of();
+    int from = !args.isEmpty() && args.get(0).equals("bench") ? 1 : 0;
+    for (String a : args.subList(from, args.size())) {
+      b.append(' ');
+      if (a.isEmpty() || a.matches(".*[\\s'\"$`\\\\].*")) b.append('\'').append(a.replace("'", "'\\''")).append('\'');
+      else b.append(a);
+    }
+    return b.toString();
+  }
+
+  private static String human(Duration d) {
+    long ms = d.toMillis();
+    return ms % 1000 == 0 ? (ms / 1000) + " s" : ms + " ms";
+  }
+
+  private static void print(String s) {
+    System.out.print(s);
     System.out.flush();
-    return r.check().exactlyOnce() && r.sendErrors() == 0 && r.sendTimeouts() == 0 ? 0 : 1;
   }
 
   private static OptionalLong quietPid(int port) {
