@@ -33,6 +33,7 @@ public final class LoadtestMain {
       return args.length == 0 ? 2 : 0;
     }
     Class<?> simulation = SCENARIOS.get(args[0].toLowerCase(Locale.ROOT));
+    if (simulation == null && args[0].contains(".")) simulation = simulationClass(args[0]);
     if (simulation == null) {
       System.err.println("insync loadtest: unknown scenario '" + args[0] + "'\n" + usage());
       return 2;
@@ -75,10 +76,20 @@ public final class LoadtestMain {
         "-s", simulationClass, "-rf", results.toAbsolutePath().toString(), "-l", "insync-loadtest"});
   }
 
+  /** A Simulation class named in full (your own, on the classpath), or null. */
+  private static Class<?> simulationClass(String name) {
+    try {
+      Class<?> c = Class.forName(name);
+      return io.gatling.javaapi.core.Simulation.class.isAssignableFrom(c) ? c : null;
+    } catch (ClassNotFoundException e) {
+      return null;
+    }
+  }
+
   static String usage() {
     return String.join("\n",
         "usage: insync loadtest SCENARIO [--target HOST:PORT] [--users N] [--rate R] [--duration D] [options]",
-        "scenarios: connect-idle, one-to-one-chat, reconnect-storm, offline-catch-up",
+        "scenarios: connect-idle, one-to-one-chat, reconnect-storm, offline-catch-up (or a Simulation class name)",
         "options: --target (127.0.0.1:7401, the node's WebSocket port) --users (10) --rate (5 per second)",
         "  --duration (30s) --messages (10) --page (0: server default) --heartbeat (0s: AuthOk's)",
         "  --think (100ms) --timeout (10s) --secret ($INSYNC_TOKEN_SECRET or the dev secret) --run (fresh id)",
