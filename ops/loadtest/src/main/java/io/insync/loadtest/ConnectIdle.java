@@ -12,7 +12,8 @@ import java.time.Duration;
 
 /**
  * {@code users} devices connect ({@code rate} new connections per second), authenticate and stay idle for
- * {@code duration}, sending a protocol Heartbeat every {@code heartbeat} (default: what AuthOk says). Checks:
+ * {@code duration} (rounded up to whole heartbeat intervals, at least one), sending a protocol Heartbeat every
+ * {@code heartbeat} (default: what AuthOk says). Checks:
  * AuthOk names the user and reports an empty inbox; every Heartbeat is answered (matched by request id) with
  * latest_seq 0, since nobody writes to these users.
  */
@@ -23,7 +24,9 @@ public class ConnectIdle extends Simulation {
     ScenarioBuilder idle = scenario("ConnectIdle")
         .exec(steps.users("idle", "u"))
         .exec(steps.connect("u", "lt", session -> 0))
-        .during(p.duration()).on(
+        // exitASAP off: a heartbeat interval that has begun ends with its checked heartbeat, so every
+        // connection heartbeats at least once, even when the duration is shorter than the interval
+        .during(p.duration(), false).on(
             pause(session -> session.<Duration>get("u.hb")),
             steps.heartbeat("u", session -> 0))
         .exec(steps.close("u"));
