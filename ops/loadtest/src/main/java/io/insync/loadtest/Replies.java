@@ -101,6 +101,7 @@ public final class Replies {
       n++;
     }
     if (result.getSyncKey() != seq) return "sync_key " + result.getSyncKey() + ", expected " + seq;
+    if (result.getItemsCount() == 0 && result.getHasMore()) return "empty page with has_more true";
     if (!result.getHasMore() && n <= lastN) {
       return "sync ended at message " + (n - 1) + " of " + lastN + " (has_more false)";
     }
