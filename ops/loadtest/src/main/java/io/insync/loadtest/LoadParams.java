@@ -39,7 +39,7 @@ public record LoadParams(
         duration(prop("heartbeat", "0s")),
         duration(prop("think", "100ms")),
         duration(prop("timeout", "10s")),
-        prop("run", Long.toString(System.currentTimeMillis() % 100_000_000L, 36)));
+        prop("run", freshRunId()));
     p.validate();
     return p;
   }
@@ -66,6 +66,12 @@ public record LoadParams(
   /** A user id unique to this run, virtual user and role (valid: {@code [A-Za-z0-9._@-]{1,64}}). */
   public String userId(String scenario, long virtualUser, String role) {
     return "lt-" + run + "-" + scenario + "-" + virtualUser + "-" + role;
+  }
+
+  /** Time and process based: two load generators started together still get different users. */
+  static String freshRunId() {
+    return Long.toString(System.currentTimeMillis() % 100_000_000_000L, 36)
+        + Long.toString(ProcessHandle.current().pid() % 1296, 36);
   }
 
   static String prop(String name, String dflt) {
