@@ -9,6 +9,8 @@ import picocli.CommandLine.Mixin;
 /** {@code bin/insync}: the one entry point for people. */
 @Command(name = "insync", mixinStandardHelpOptions = true, version = "insync 0.1.0",
     description = "A messaging backend: sharded event-sourced users, notify-then-pull sync.",
+    footer = {"", "  loadtest SCENARIO [--target H:P --users N --rate R --duration D]",
+        "             Gatling scenarios over WebSocket; see docs/loadtest.md"},
     subcommands = {
         UpCommand.class, InsyncCli.NodeCommand.class, CassandraCommand.class, TokenCommand.class,
         SendCommand.class, SyncCommand.class, ChatCommand.class, BenchCommand.class,

@@ -129,7 +129,8 @@ class CassandraLauncherIT {
         if (!Files.exists(path)) {
           continue;
         }
-        for (String line : Files.readAllLines(path).subList(1, Files.readAllLines(path).size())) {
+        List<String> lines = Files.readAllLines(path); // read once: on a busy machine the table changes between reads
+        for (String line : lines.subList(1, lines.size())) {
           String[] f = line.trim().split("\\s+");
           boolean listening = "0A".equals(f[3]);
           if (listening && inodes.contains(f[9])) {
