@@ -332,9 +332,13 @@ public final class UserEntity
           for (String to : state.recipientsWithPending()) deliver(state, to);
           // which of this user's devices are connected (to any node)? The replies register them.
           PresenceProtocol.Lookup lookup = new PresenceProtocol.Lookup(userId, ctx.getSelf().narrow());
-          for (ActorRef<PresenceProtocol.Lookup> directory : presences.all()) directory.tell(lookup);
+          var directories = presences.all();
+          for (ActorRef<PresenceProtocol.Lookup> directory : directories) directory.tell(lookup);
+          ctx.getLog().debug("user {} started (seq {}), asked {} presence directories", userId, state.lastSeq(),
+              directories.size());
         })
         .onSignal(org.apache.pekko.actor.typed.PostStop.class, (state, signal) -> {
+          ctx.getLog().debug("user {} stopped", userId);
           // stopped (hand-off, passivation, node leaving) with deliveries pending: have them resumed
           if (state.pendingCount() > outbox.confirmedNotWritten()) keeper.pending(userId);
         })
@@ -568,8 +572,16 @@ public final class UserEntity
   private ReplyEffect<Event, UserState> onSessionsFound(UserState state, SessionsFound f) {
     if (!userId.equals(f.user())) return Effect().noReply(); // not ours: never register another user's device
     NewItems latest = new NewItems(userId, state.lastSeq(), List.of());
+    int registered = 0;
     for (PresenceProtocol.PresentSession s : f.sessions()) {
-      if (register(s.device(), s.session(), s.startedAt())) s.session().tell(latest);
+      if (register(s.device(), s.session(), s.startedAt())) {
+        s.session().tell(latest);
+        registered++;
+      }
+    }
+    if (!f.sessions().isEmpty()) {
+      ctx.getLog().debug("user {}: {} of {} sessions found by a presence directory registered, told seq {}",
+          userId, registered, f.sessions().size(), state.lastSeq());
     }
     return Effect().noReply();
   }
