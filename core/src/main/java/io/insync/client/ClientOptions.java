@@ -30,6 +30,7 @@ public final class ClientOptions {
   private final int maxFrameBytes;
   private final EventLoopGroup eventLoopGroup;
   private final Duration heartbeatInterval;
+  private final java.net.InetAddress localAddress;
   private final String clientVersion;
 
   private ClientOptions(Builder b) {
@@ -54,6 +55,7 @@ public final class ClientOptions {
     this.maxFrameBytes = b.maxFrameBytes;
     this.eventLoopGroup = b.eventLoopGroup;
     this.heartbeatInterval = b.heartbeatInterval == null ? null : positive(b.heartbeatInterval, "heartbeatInterval");
+    this.localAddress = b.localAddress;
     this.clientVersion = b.clientVersion;
   }
 
@@ -156,6 +158,11 @@ public final class ClientOptions {
     return Optional.ofNullable(heartbeatInterval);
   }
 
+  /** The local address connections are bound to (any free port), if set; else the OS picks. */
+  public Optional<java.net.InetAddress> localAddress() {
+    return Optional.ofNullable(localAddress);
+  }
+
   /** Sent in {@code Auth.client_version}. */
   public String clientVersion() {
     return clientVersion;
@@ -186,6 +193,7 @@ public final class ClientOptions {
     private int maxFrameBytes = FrameCodec.DEFAULT_MAX_FRAME_BYTES;
     private EventLoopGroup eventLoopGroup;
     private Duration heartbeatInterval;
+    private java.net.InetAddress localAddress;
     private String clientVersion = "insync-java/0.1";
 
     private Builder() {}
@@ -306,6 +314,15 @@ public final class ClientOptions {
     /** Overrides the heartbeat interval the server asks for. */
     public Builder heartbeatInterval(Duration d) {
       this.heartbeatInterval = d;
+      return this;
+    }
+
+    /**
+     * Binds every connection to this local address (for example a load generator using
+     * 127.0.0.N, so that each source address has its own range of ephemeral ports).
+     */
+    public Builder localAddress(java.net.InetAddress address) {
+      this.localAddress = Objects.requireNonNull(address, "localAddress");
       return this;
     }
 

@@ -25,8 +25,10 @@ import picocli.CommandLine.Option;
             + "between random distinct users at a fixed rate (open loop: latency counts from each message's scheduled "
             + "send time). Reports sent/acked/delivered per second, send->SendAck and send->delivered (recipient's "
             + "onItems) latency, errors, and checks that every acked message was delivered exactly once.",
-        "Idle mode (--idle-connections N): node heap per idle authenticated connection (full GC via jcmd before "
-            + "and after opening N connections)."})
+        "Idle mode (--idle-connections N): node heap and RSS per idle authenticated connection (full GC via jcmd "
+            + "before and after opening N connections) and node CPU per heartbeat; the connections come from "
+            + "--processes child JVMs (each at most " + IdleBench.MAX_PER_PROCESS + ", bound to 127.0.0.2, .3, ...) "
+            + "and are spread over --targets."})
 final class BenchCommand implements Callable<Integer> {
   @Option(names = "--server", defaultValue = "127.0.0.1:7400", paramLabel = "HOST:PORT",
       description = "gateway address (default ${DEFAULT-VALUE})")
@@ -69,9 +71,28 @@ final class BenchCommand implements Callable<Integer> {
   int ioThreads;
 
   @Option(names = "--idle-connections", paramLabel = "N",
-      description = "idle mode: open N authenticated connections and report the node's heap per connection (max "
-          + IdleBench.MAX_CONNECTIONS + ")")
+      description = "idle mode: open N authenticated connections and report the node's heap per connection (at most "
+          + IdleBench.MAX_PER_PROCESS + " per --processes)")
   Integer idleConnections;
+
+  @Option(names = "--processes", defaultValue = "1", paramLabel = "K",
+      description = "idle mode: child load-generator JVMs, each binding to its own 127.0.0.N (default ${DEFAULT-VALUE}, "
+          + "max " + IdleBench.MAX_PROCESSES + ")")
+  int processes;
+
+  @Option(names = "--targets", paramLabel = "HOST:PORT,...",
+      description = "idle mode: gateways to spread the connections over, round-robin (default: --server); each "
+          + "node's pid is the process listening on its port")
+  String targets;
+
+  @Option(names = "--cpu-window", defaultValue = "60s", converter = DurationConverter.class,
+      description = "idle mode: node CPU is measured over this long without and then with the connections "
+          + "(default ${DEFAULT-VALUE})")
+  Duration cpuWindow;
+
+  @Option(names = "--heartbeat-interval", defaultValue = "30s", converter = DurationConverter.class,
+      description = "idle mode: how often each client heartbeats (default ${DEFAULT-VALUE}, the server's default)")
+  Duration heartbeatInterval;
 
   @Option(names = "--settle", defaultValue = "30s", converter = DurationConverter.class,
       description = "idle mode: how long the connections idle before the measurement (default ${DEFAULT-VALUE})")
@@ -126,10 +147,21 @@ final class BenchCommand implements Callable<Integer> {
     }
     String tokenSecret = secret();
     if (idleConnections != null) {
-      long pid = nodePid != null ? nodePid : JvmProbe.pidListeningOn(address.getPort()).orElseThrow(() ->
-          new IllegalStateException("no process listens on port " + address.getPort() + "; pass --node-pid"));
-      IdleBench.Report r = new IdleBench(new IdleBench.Settings(List.of(address), idleConnections, pid, settle,
-          connectConcurrency, ioThreads, tokenSecret), System.err).run();
+      List<InetSocketAddress> nodes = new java.util.ArrayList<>();
+      if (targets == null) nodes.add(address);
+      else for (String t : targets.split(",")) nodes.add(ClientCommands.parseAddress(t.trim()));
+      List<Long> pids = new java.util.ArrayList<>();
+      for (InetSocketAddress n : nodes) {
+        if (!n.getAddress().isLoopbackAddress()) throw new IllegalArgumentException("bench only targets loopback addresses, got " + n);
+        if (nodePid != null && nodes.size() == 1) {
+          pids.add(nodePid);
+        } else {
+          pids.add(JvmProbe.pidListeningOn(n.getPort()).orElseThrow(() ->
+              new IllegalStateException("no process listens on port " + n.getPort() + "; pass --node-pid")));
+        }
+      }
+      IdleBench.Report r = new IdleBench(new IdleBench.Settings(nodes, pids, idleConnections, processes, settle,
+          cpuWindow, heartbeatInterval, connectConcurrency, ioThreads, tokenSecret), System.err).run();
       System.out.print(json ? r.toJson() + System.lineSeparator() : r.toTable());
       System.out.flush();
       return r.connected() == idleConnections ? 0 : 1;
