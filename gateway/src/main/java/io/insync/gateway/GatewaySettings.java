@@ -18,7 +18,15 @@ public record GatewaySettings(
     int stashCapacity,
     Backpressure backpressure,
     AdmissionBounds admission,
-    RetryAfter retryAfter) {
+    RetryAfter retryAfter,
+    WebSocket webSocket) {
+
+  /** {@code insync.gateway.websocket}: the WebSocket listener (same host as TCP). */
+  public record WebSocket(boolean enabled, int port, String path) {
+    public WebSocket {
+      if (!path.startsWith("/")) throw new IllegalArgumentException("websocket.path must start with '/': " + path);
+    }
+  }
 
   /** {@code insync.gateway.backpressure}: when a connection is not read. */
   public record Backpressure(int maxOutstanding, int resumeOutstanding, int writeHighWaterMark,
@@ -61,6 +69,7 @@ public record GatewaySettings(
     Config bp = c.getConfig("backpressure");
     Config ad = c.getConfig("admission");
     Config ra = c.getConfig("retry-after");
+    Config ws = c.getConfig("websocket");
     return new GatewaySettings(
         c.getString("host"),
         c.getInt("port"),
@@ -79,7 +88,8 @@ public record GatewaySettings(
         new AdmissionBounds(ad.getInt("max-in-flight"), ad.getInt("auth-max-in-flight"),
             ad.getInt("retry-max-in-flight"), ad.getDuration("retry-latency-target")),
         new RetryAfter(millis(ra, "node-busy"), millis(ra, "auth-refused"), millis(ra, "entity-timeout"),
-            millis(ra, "stash-full"), millis(ra, "gateway-full")));
+            millis(ra, "stash-full"), millis(ra, "gateway-full")),
+        new WebSocket(ws.getBoolean("enabled"), ws.getInt("port"), ws.getString("path")));
   }
 
   private static int millis(Config c, String key) {

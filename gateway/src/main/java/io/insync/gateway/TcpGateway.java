@@ -12,6 +12,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.nio.NioEventLoopGroup;
@@ -21,6 +22,7 @@ import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -31,8 +33,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The TCP SYNC server, on Netty: length-prefixed protobuf frames (the codec from core), one
- * {@link Session} actor per connection.
+ * The SYNC servers, on Netty: a TCP listener (length-prefixed protobuf frames, the codec from
+ * core) and a WebSocket listener (one binary message per Envelope, {@link WebSocketFraming}), one
+ * {@link Session} actor per connection. The two differ only in their framing stage; everything
+ * after it (idle timeout, {@link FlowControl}, the session) is installed by one method, {@link
+ * #installSessionStages}, and every limit (max-connections included) counts both.
  *
  * <p>Why Netty and not Pekko Streams TCP: an idle connection here costs a channel, a small
  * pipeline and one actor (a few KiB of heap), with pooled buffers released between frames, and
@@ -48,8 +53,13 @@ public final class TcpGateway implements AutoCloseable {
   private final EventLoopGroup boss = new NioEventLoopGroup(1);
   private final EventLoopGroup workers;
   private final AtomicInteger open = new AtomicInteger();
-  private final AtomicLong ids = new AtomicLong();
-  private Channel server;
+  /** Session actor names are unique in the JVM: several gateways may share one actor system (tests). */
+  private static final AtomicLong ids = new AtomicLong();
+  private Channel tcpServer;
+  private Channel wsServer;
+
+  private static final String IDLE = "idle";
+  private static final String SESSION = "session";
 
   public TcpGateway(ActorSystem<?> system, Session.Deps deps) {
     this.system = system;
@@ -58,9 +68,65 @@ public final class TcpGateway implements AutoCloseable {
     this.workers = new NioEventLoopGroup(settings.workerThreads());
   }
 
-  /** Binds and returns the bound address (the port is known even when configured as 0). */
+  /**
+   * Binds the TCP listener and, if {@code websocket.enabled}, the WebSocket one (same host), and
+   * returns the bound TCP address (the port is known even when configured as 0); see {@link
+   * #webSocketAddress()} for the other. If either cannot bind (a port in use), nothing stays bound
+   * and the threads are released before the error is thrown.
+   */
   public InetSocketAddress start() throws InterruptedException {
-    ServerBootstrap b = new ServerBootstrap()
+    boolean started = false;
+    try {
+      InetSocketAddress tcp = bindListeners();
+      started = true;
+      return tcp;
+    } finally {
+      if (!started) close();
+    }
+  }
+
+  private InetSocketAddress bindListeners() throws InterruptedException {
+    tcpServer = listener(new ChannelInitializer<SocketChannel>() {
+      @Override
+      protected void initChannel(SocketChannel ch) {
+        FrameCodec.install(ch.pipeline(), settings.maxFrameBytes());
+        installSessionStages(ch.pipeline());
+      }
+    }).bind(settings.host(), settings.port()).sync().channel();
+    InetSocketAddress tcp = (InetSocketAddress) tcpServer.localAddress();
+    log.info("TCP SYNC gateway listening on {}:{}", tcp.getHostString(), tcp.getPort());
+    GatewaySettings.WebSocket ws = settings.webSocket();
+    if (ws.enabled()) {
+      long upgradeTimeout = settings.authTimeout().toMillis();
+      wsServer = listener(new ChannelInitializer<SocketChannel>() {
+        @Override
+        protected void initChannel(SocketChannel ch) {
+          WebSocketFraming.install(ch.pipeline(), ws.path(), settings.maxFrameBytes(), upgradeTimeout,
+              TcpGateway.this::installSessionStages);
+          // the session (and its auth timer) starts with the upgrade; a connection that never upgrades is cut
+          ch.eventLoop().schedule(() -> {
+            if (ch.pipeline().get(SESSION) == null) ch.close();
+          }, upgradeTimeout, TimeUnit.MILLISECONDS);
+        }
+      }).bind(settings.host(), ws.port()).sync().channel();
+      InetSocketAddress bound = webSocketAddress().orElseThrow();
+      log.info("WebSocket SYNC gateway listening on ws://{}:{}{}", bound.getHostString(), bound.getPort(), ws.path());
+    }
+    return tcp;
+  }
+
+  /** The bound WebSocket address, once started; empty if {@code websocket.enabled} is false. */
+  public Optional<InetSocketAddress> webSocketAddress() {
+    return wsServer == null ? Optional.empty() : Optional.of((InetSocketAddress) wsServer.localAddress());
+  }
+
+  /** The WebSocket path clients upgrade on ({@code websocket.path}). */
+  public String webSocketPath() {
+    return settings.webSocket().path();
+  }
+
+  private ServerBootstrap listener(ChannelInitializer<SocketChannel> framing) {
+    return new ServerBootstrap()
         .group(boss, workers)
         .channel(NioServerSocketChannel.class)
         .option(ChannelOption.SO_BACKLOG, 1024)
@@ -69,19 +135,19 @@ public final class TcpGateway implements AutoCloseable {
         .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
         .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(
             settings.backpressure().writeLowWaterMark(), settings.backpressure().writeHighWaterMark()))
-        .childHandler(new ChannelInitializer<SocketChannel>() {
-          @Override
-          protected void initChannel(SocketChannel ch) {
-            ch.pipeline().addLast("idle", new IdleStateHandler(settings.idleTimeout().toMillis(), 0, 0, TimeUnit.MILLISECONDS));
-            FrameCodec.install(ch.pipeline(), settings.maxFrameBytes());
-            ch.pipeline().addLast(FlowControl.NAME, new FlowControl(settings.backpressure()));
-            ch.pipeline().addLast("session", new SessionHandler());
-          }
-        });
-    server = b.bind(settings.host(), settings.port()).sync().channel();
-    InetSocketAddress bound = (InetSocketAddress) server.localAddress();
-    log.info("TCP SYNC gateway listening on {}:{}", bound.getHostString(), bound.getPort());
-    return bound;
+        .childHandler(framing);
+  }
+
+  /**
+   * The stages every connection has after its framing, whatever the transport: the idle timeout
+   * (it sees decoded Envelopes only, so neither partial frames nor WebSocket pings keep a
+   * connection alive), {@link FlowControl}, and the bridge to the session actor. TCP installs
+   * them when the connection opens, WebSocket once its upgrade is done.
+   */
+  private void installSessionStages(ChannelPipeline p) {
+    p.addLast(IDLE, new IdleStateHandler(settings.idleTimeout().toMillis(), 0, 0, TimeUnit.MILLISECONDS));
+    p.addLast(FlowControl.NAME, new FlowControl(settings.backpressure()));
+    p.addLast(SESSION, new SessionHandler());
   }
 
   /** Connections open now. */
@@ -97,18 +163,35 @@ public final class TcpGateway implements AutoCloseable {
   /** Stops accepting, closes every connection (their sessions stop), releases threads. */
   @Override
   public void close() {
-    if (server != null) server.close().syncUninterruptibly();
+    if (tcpServer != null) tcpServer.close().syncUninterruptibly();
+    if (wsServer != null) wsServer.close().syncUninterruptibly();
     boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     workers.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
   }
 
-  /** Bridges one channel to its session actor. */
+  /**
+   * Bridges one channel to its session actor. It starts when the channel is active with it in the
+   * pipeline: at connect on TCP, at once when added after a WebSocket upgrade.
+   */
   private final class SessionHandler extends ChannelInboundHandlerAdapter {
     private ActorRef<Session.Msg> session;
     private FlowControl flow;
+    private boolean started;
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+      if (ctx.channel().isActive()) start(ctx);
+    }
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
+      start(ctx);
+      ctx.fireChannelActive();
+    }
+
+    private void start(ChannelHandlerContext ctx) {
+      if (started) return;
+      started = true;
       if (open.incrementAndGet() > settings.maxConnections()) {
         Connection.closeAfterWrite(ctx.channel(), Envelopes.error(0, ErrorCode.UNAVAILABLE,
             "gateway is full, try another address", settings.retryAfter().gatewayFull(), true));
@@ -126,7 +209,7 @@ public final class TcpGateway implements AutoCloseable {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-      open.decrementAndGet();
+      if (started) open.decrementAndGet();
       if (session != null) session.tell(Session.Closed.INSTANCE);
     }
 

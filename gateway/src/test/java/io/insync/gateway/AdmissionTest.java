@@ -13,9 +13,17 @@ import java.util.List;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /** The node bounds the requests it has in flight to entities, across all sessions. */
+@ParameterizedClass
+@EnumSource(Transport.class)
 class AdmissionTest {
+  @Parameter
+  Transport transport;
+
   static final ActorTestKit kit = ActorTestKit.create();
 
   @AfterAll
@@ -33,7 +41,7 @@ class AdmissionTest {
 
   @Test
   void pastTheNodeBoundSendsSyncsAndNewSessionsAreRefusedAtOnce() throws Exception {
-    try (GatewayFixture gw = new GatewayFixture(kit, "request-timeout = 60s\n"
+    try (GatewayFixture gw = new GatewayFixture(kit, transport, "request-timeout = 60s\n"
         + "admission { max-in-flight = 3, auth-max-in-flight = 2, retry-max-in-flight = 3 }\n"
         + "retry-after { node-busy = 777ms, auth-refused = 888ms }");
          TestClient a = gw.authenticated("alice", "phone");
@@ -80,7 +88,7 @@ class AdmissionTest {
 
   @Test
   void retriesAreRefusedBeforeFirstAttemptsSoFreshMessagesGetIn() throws Exception {
-    try (GatewayFixture gw = new GatewayFixture(kit, "request-timeout = 60s\n"
+    try (GatewayFixture gw = new GatewayFixture(kit, transport, "request-timeout = 60s\n"
         + "admission { max-in-flight = 3, auth-max-in-flight = 3, retry-max-in-flight = 1 }\n"
         + "retry-after { node-busy = 777ms }");
          TestClient a = gw.authenticated("alice", "phone")) {
@@ -105,7 +113,7 @@ class AdmissionTest {
 
   @Test
   void aTimedOutRequestGivesItsPlaceBack() throws Exception {
-    try (GatewayFixture gw = new GatewayFixture(kit, "request-timeout = 2s\n"
+    try (GatewayFixture gw = new GatewayFixture(kit, transport, "request-timeout = 2s\n"
         + "admission { max-in-flight = 1, auth-max-in-flight = 1, retry-max-in-flight = 1 }");
          TestClient a = gw.authenticated("alice", "phone")) {
       a.send(Envelopes.send(2, "a1", "bob", Envelopes.text("1")));

@@ -14,13 +14,21 @@ import java.util.function.Function;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * A client that pipelines and reads slowly must not grow the node's memory: the gateway stops
  * reading its connection while too many of its requests are unanswered, or while its outbound
  * buffer is above the high-water mark, and resumes below.
  */
+@ParameterizedClass
+@EnumSource(Transport.class)
 class BackpressureTest {
+  @Parameter
+  Transport transport;
+
   static final ActorTestKit kit = ActorTestKit.create();
 
   @AfterAll
@@ -30,7 +38,7 @@ class BackpressureTest {
 
   @Test
   void readsStopWhileTooManyRequestsAreOutstandingAndResumeBelow() throws Exception {
-    try (GatewayFixture gw = new GatewayFixture(kit, "request-timeout = 60s\n"
+    try (GatewayFixture gw = new GatewayFixture(kit, transport, "request-timeout = 60s\n"
         + "backpressure { max-outstanding = 8, resume-outstanding = 4 }\n admission.max-in-flight = 100000");
          TestClient c = gw.authenticated("alice", "phone")) {
       int total = 200;
@@ -75,12 +83,12 @@ class BackpressureTest {
 
   @Test
   void readsStopWhileTheOutboundBufferIsAboveTheHighWaterMark() throws Exception {
-    try (GatewayFixture gw = new GatewayFixture(kit, "request-timeout = 60s\n"
+    try (GatewayFixture gw = new GatewayFixture(kit, transport, "request-timeout = 60s\n"
         + "backpressure { max-outstanding = 100000, resume-outstanding = 50000,"
         + " write-buffer-high-water-mark = 64 KiB, write-buffer-low-water-mark = 16 KiB }\n"
         + "admission.max-in-flight = 100000")) {
       gw.users.policy = syncsAnsweredWith(BIG);
-      try (TestClient c = new TestClient(gw.address, 8 * 1024)) {
+      try (TestClient c = gw.connect(transport, 8 * 1024)) {
         c.send(Envelopes.auth(1, GatewayFixture.token("alice", "phone"), "t"));
         assertTrue(c.read().hasAuthOk());
         // 300 syncs, one at a time, each answered with ~120 KiB (36 MiB in all), and the client reads nothing
@@ -108,10 +116,10 @@ class BackpressureTest {
 
   @Test
   void aClientThatStopsReadingIsCutAtItsIdleTimeoutThoughItsLastErrorCannotBeWritten() throws Exception {
-    try (GatewayFixture gw = new GatewayFixture(kit, "request-timeout = 60s\n idle-timeout = 1s\n"
+    try (GatewayFixture gw = new GatewayFixture(kit, transport, "request-timeout = 60s\n idle-timeout = 1s\n"
         + "backpressure { write-buffer-high-water-mark = 64 KiB, write-buffer-low-water-mark = 16 KiB }")) {
       gw.users.policy = syncsAnsweredWith(BIG);
-      try (TestClient c = new TestClient(gw.address, 8 * 1024)) {
+      try (TestClient c = gw.connect(transport, 8 * 1024)) {
         c.send(Envelopes.auth(1, GatewayFixture.token("alice", "phone"), "t"));
         assertTrue(c.read().hasAuthOk());
         for (int i = 0; i < 40; i++) c.send(Envelopes.sync(10 + i, i, 1)); // then never reads again

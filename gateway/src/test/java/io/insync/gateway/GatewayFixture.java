@@ -15,7 +15,10 @@ import java.time.Instant;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.typed.ActorRef;
 
-/** One TCP gateway on a free loopback port, in front of a {@link FakeUser}. */
+/**
+ * One gateway on free loopback ports (TCP and WebSocket), in front of a {@link FakeUser}; its
+ * clients use {@code transport}.
+ */
 final class GatewayFixture implements AutoCloseable {
   static final TokenSigner TOKENS = TokenSigner.fromSecret("gateway-test-secret");
 
@@ -24,20 +27,37 @@ final class GatewayFixture implements AutoCloseable {
   final Presence presence = new Presence();
   final GatewaySettings settings;
   final TcpGateway gateway;
+  final Transport transport;
+  /** The TCP address. */
   final InetSocketAddress address;
+  /** The WebSocket address. */
+  final InetSocketAddress wsAddress;
+
+  /** Over TCP; {@code overrides}: HOCON under {@code insync.gateway}. */
+  GatewayFixture(ActorTestKit kit, String overrides) throws InterruptedException {
+    this(kit, Transport.TCP, overrides);
+  }
 
   /** {@code overrides}: HOCON under {@code insync.gateway}. */
-  GatewayFixture(ActorTestKit kit, String overrides) throws InterruptedException {
-    Config config = ConfigFactory.parseString("insync.gateway { port = 0 \n" + overrides + "\n}")
+  GatewayFixture(ActorTestKit kit, Transport transport, String overrides) throws InterruptedException {
+    this.transport = transport;
+    Config config = ConfigFactory.parseString("insync.gateway { port = 0 \n websocket.port = 0 \n" + overrides + "\n}")
         .withFallback(ConfigFactory.load());
     settings = GatewaySettings.fromConfig(config);
     ActorRef<UserEntity.Command> fake = kit.spawn(users.behavior());
     gateway = new TcpGateway(kit.system(), new Session.Deps(settings, id -> fake, TOKENS, presence));
     address = gateway.start();
+    wsAddress = gateway.webSocketAddress().orElse(null);
   }
 
   TestClient connect() throws IOException {
-    return new TestClient(address);
+    return connect(transport, 0);
+  }
+
+  /** {@code receiveBuffer} > 0 sets a small socket receive buffer. */
+  TestClient connect(Transport over, int receiveBuffer) throws IOException {
+    return TestClient.open(over, over == Transport.TCP ? address : wsAddress, settings.webSocket().path(),
+        receiveBuffer);
   }
 
   static String token(String user, String device) {

@@ -12,9 +12,17 @@ import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /** The idle timeout counts frames from the client only, and not while the gateway holds reading back. */
+@ParameterizedClass
+@EnumSource(Transport.class)
 class IdleTest {
+  @Parameter
+  Transport transport;
+
   static final ActorTestKit kit = ActorTestKit.create();
 
   @AfterAll
@@ -24,7 +32,7 @@ class IdleTest {
 
   @Test
   void pushesDoNotKeepASilentClientAlive() throws Exception {
-    try (GatewayFixture gw = new GatewayFixture(kit, "idle-timeout = 1s");
+    try (GatewayFixture gw = new GatewayFixture(kit, transport, "idle-timeout = 1s");
          TestClient c = gw.connect()) {
       c.send(Envelopes.auth(1, GatewayFixture.token("alice", "phone"), "t"));
       UserEntity.Connect connect = gw.users.next(UserEntity.Connect.class);
@@ -56,7 +64,7 @@ class IdleTest {
 
   @Test
   void aConnectionTheGatewayStoppedReadingIsNotClosedAsIdle() throws Exception {
-    try (GatewayFixture gw = new GatewayFixture(kit, "idle-timeout = 1s\n request-timeout = 3s\n"
+    try (GatewayFixture gw = new GatewayFixture(kit, transport, "idle-timeout = 1s\n request-timeout = 3s\n"
         + "backpressure { max-outstanding = 2, resume-outstanding = 1 }");
          TestClient c = gw.authenticated("alice", "phone")) {
       // the entity does not answer: reading stops after 2 outstanding and stays stopped ~3 s (> idle-timeout)

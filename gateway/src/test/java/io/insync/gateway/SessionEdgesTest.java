@@ -13,9 +13,17 @@ import java.util.List;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /** Session behaviour that needs its own gateway settings. */
+@ParameterizedClass
+@EnumSource(Transport.class)
 class SessionEdgesTest {
+  @Parameter
+  Transport transport;
+
   static final ActorTestKit kit = ActorTestKit.create();
 
   @AfterAll
@@ -25,7 +33,7 @@ class SessionEdgesTest {
 
   @Test
   void aFullGatewayRefusesNewConnectionsWithTheConfiguredRetryAfter() throws Exception {
-    try (GatewayFixture gw = new GatewayFixture(kit, "max-connections = 1\n retry-after.gateway-full = 4321ms");
+    try (GatewayFixture gw = new GatewayFixture(kit, transport, "max-connections = 1\n retry-after.gateway-full = 4321ms");
          TestClient first = gw.authenticated("alice", "phone");
          TestClient second = gw.connect()) {
       Envelope e = second.read();
@@ -41,7 +49,7 @@ class SessionEdgesTest {
 
   @Test
   void aConnectionClosedWhileAuthenticatingLeavesThePresenceDirectoryAndTheSessionStops() throws Exception {
-    try (GatewayFixture gw = new GatewayFixture(kit, "")) {
+    try (GatewayFixture gw = new GatewayFixture(kit, transport, "")) {
       gw.users.answerConnect = false;
       UserEntity.Connect connect;
       try (TestClient c = gw.connect()) {
@@ -57,7 +65,7 @@ class SessionEdgesTest {
 
   @Test
   void anAnswerTooLargeForAFrameBecomesInternalAndTheConnectionStays() throws Exception {
-    try (GatewayFixture gw = new GatewayFixture(kit, "max-frame-bytes = 4 KiB")) {
+    try (GatewayFixture gw = new GatewayFixture(kit, transport, "max-frame-bytes = 4 KiB")) {
       MessageContent big = new MessageContent("z".repeat(8 * 1024), new byte[0], "");
       gw.users.policy = cmd -> new UserEntity.SyncOk(
           List.of(new InboxItem(1, "bob", "alice", "pc", "c1", 1L, big, 0)), 1, false, 1);

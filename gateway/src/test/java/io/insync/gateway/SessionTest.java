@@ -20,15 +20,23 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /** The session's protocol rules, over a real loopback connection to a fake user entity. */
+@ParameterizedClass
+@EnumSource(Transport.class)
 class SessionTest {
+  @Parameter
+  Transport transport;
+
   static final ActorTestKit kit = ActorTestKit.create();
   GatewayFixture gw;
 
   @BeforeEach
   void start() throws Exception {
-    gw = new GatewayFixture(kit, "auth-timeout = 2s\n request-timeout = 1s\n stash-capacity = 4\n"
+    gw = new GatewayFixture(kit, transport, "auth-timeout = 2s\n request-timeout = 1s\n stash-capacity = 4\n"
         + "retry-after.entity-timeout = 1234ms\n retry-after.stash-full = 321ms");
   }
 

@@ -1,75 +1,44 @@
 package io.insync.gateway;
 
-import io.insync.core.codec.FrameCodec;
 import io.insync.protocol.Envelope;
-import java.io.BufferedOutputStream;
-import java.io.DataInputStream;
-import java.io.EOFException;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.net.Socket;
-import java.net.SocketException;
-import java.net.SocketTimeoutException;
 
-/** A bare blocking socket that speaks (or deliberately mis-speaks) the frame protocol. */
-final class TestClient implements AutoCloseable {
-  private final Socket socket = new Socket();
-  private final DataInputStream in;
-  private final OutputStream out;
+/**
+ * A bare blocking client that speaks (or deliberately mis-speaks) the SYNC protocol over one
+ * transport: {@link TcpTestClient} or {@link WsTestClient}. The suites use only this, so they
+ * run unchanged over both.
+ */
+abstract class TestClient implements AutoCloseable {
 
-  TestClient(InetSocketAddress address) throws IOException {
-    this(address, 0);
+  /** Connects over {@code transport}; {@code receiveBuffer} > 0 sets a small socket receive buffer. */
+  static TestClient open(Transport transport, InetSocketAddress address, String path, int receiveBuffer)
+      throws IOException {
+    return switch (transport) {
+      case TCP -> new TcpTestClient(address, receiveBuffer);
+      case WS -> new WsTestClient(address, path, receiveBuffer);
+    };
   }
 
-  /** {@code receiveBuffer} > 0 sets a small socket receive buffer (before connecting). */
-  TestClient(InetSocketAddress address, int receiveBuffer) throws IOException {
-    if (receiveBuffer > 0) socket.setReceiveBufferSize(receiveBuffer);
-    socket.connect(address, 5000);
-    socket.setSoTimeout(10_000);
-    in = new DataInputStream(socket.getInputStream());
-    out = new BufferedOutputStream(socket.getOutputStream(), 64 * 1024);
-  }
-
-  void send(Envelope e) throws IOException {
-    out.write(FrameCodec.encodeToBytes(e));
-    out.flush();
-  }
+  abstract void send(Envelope e) throws IOException;
 
   /** Writes without flushing (for pipelining many frames at once); {@link #flush()} after. */
-  void write(Envelope e) throws IOException {
-    out.write(FrameCodec.encodeToBytes(e));
-  }
+  abstract void write(Envelope e) throws IOException;
 
-  void flush() throws IOException {
-    out.flush();
-  }
+  abstract void flush() throws IOException;
 
-  void sendRaw(byte[] bytes) throws IOException {
-    out.write(bytes);
-    out.flush();
-  }
+  /**
+   * Sends {@code frames}: one or more frames in the TCP format (4-byte big-endian length, body).
+   * Over WebSocket each body becomes one binary message (the length prefix is not sent).
+   */
+  abstract void sendRaw(byte[] frames) throws IOException;
 
-  Envelope read() throws IOException {
-    int len = in.readInt();
-    byte[] body = new byte[len];
-    in.readFully(body);
-    return Envelope.parseFrom(body);
-  }
+  /** The next Envelope from the server (blocks up to the read timeout). */
+  abstract Envelope read() throws IOException;
 
-  /** True if the server closed the connection (EOF) within the socket timeout. */
-  boolean closedByServer() throws IOException {
-    try {
-      return in.read() == -1;
-    } catch (SocketTimeoutException e) {
-      return false;
-    } catch (EOFException | SocketException e) {
-      return true;
-    }
-  }
+  /** True if the server closed the connection within the read timeout. */
+  abstract boolean closedByServer() throws IOException;
 
   @Override
-  public void close() throws IOException {
-    socket.close();
-  }
+  public abstract void close() throws IOException;
 }

@@ -25,7 +25,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One insync node: actor system, cluster membership, user sharding, the TCP gateway. Boot order
+ * One insync node: actor system, cluster membership, user sharding, the gateway (TCP and
+ * WebSocket). Boot order
  * (as the shopping-cart sample): cluster, sharding, readiness (Up, shard region registered,
  * journal answering), then the servers, so a client never reaches a node that cannot yet serve it.
  */
@@ -74,8 +75,11 @@ public final class InsyncNode implements AutoCloseable {
             gateway.close();
             return Done.getInstance();
           }));
-      log.info("insync node ready: TCP SYNC {}:{}, cluster address {}", bound.getHostString(), bound.getPort(),
-          cluster.selfMember().address());
+      String ws = gateway.webSocketAddress()
+          .map(a -> "ws://" + a.getHostString() + ":" + a.getPort() + gateway.webSocketPath())
+          .orElse("off");
+      log.info("insync node ready: TCP SYNC {}:{}, WebSocket SYNC {}, cluster address {}", bound.getHostString(),
+          bound.getPort(), ws, cluster.selfMember().address());
       return new InsyncNode(system, gateway, bound, users);
     } catch (Exception e) {
       system.terminate();
@@ -112,6 +116,16 @@ public final class InsyncNode implements AutoCloseable {
 
   public InetSocketAddress tcpAddress() {
     return tcpAddress;
+  }
+
+  /** The bound WebSocket address; empty if {@code insync.gateway.websocket.enabled} is false. */
+  public java.util.Optional<InetSocketAddress> webSocketAddress() {
+    return gateway.webSocketAddress();
+  }
+
+  /** The WebSocket path ({@code insync.gateway.websocket.path}). */
+  public String webSocketPath() {
+    return gateway.webSocketPath();
   }
 
   public ActorSystem<Void> system() {

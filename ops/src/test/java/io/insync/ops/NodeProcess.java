@@ -19,6 +19,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class NodeProcess implements AutoCloseable {
   private final int tcpPort;
+  private final int wsPort;
   private final int arteryPort;
   private final String cassandra;
   private final Path log;
@@ -33,6 +34,7 @@ public final class NodeProcess implements AutoCloseable {
   /** A node on a given TCP port (to restart "the same" node after a kill). */
   public NodeProcess(String cassandraHostPort, String name, int tcpPort) throws IOException {
     this.tcpPort = tcpPort;
+    this.wsPort = freePort();
     this.arteryPort = freePort();
     this.cassandra = cassandraHostPort;
     Path dir = Path.of("target", "it-nodes");
@@ -48,6 +50,11 @@ public final class NodeProcess implements AutoCloseable {
 
   public int tcpPort() {
     return tcpPort;
+  }
+
+  /** The node's WebSocket SYNC port (path {@code /sync}); kept across restarts of this NodeProcess. */
+  public int wsPort() {
+    return wsPort;
   }
 
   /** This node's cluster address, to use as another node's seed. */
@@ -128,7 +135,8 @@ public final class NodeProcess implements AutoCloseable {
     cmd.add("-cp");
     cmd.add(System.getProperty("java.class.path"));
     cmd.add("io.insync.ops.cli.InsyncCli");
-    cmd.addAll(List.of("node", "--port", String.valueOf(tcpPort), "--artery-port", String.valueOf(arteryPort),
+    cmd.addAll(List.of("node", "--port", String.valueOf(tcpPort), "--ws-port", String.valueOf(wsPort),
+        "--artery-port", String.valueOf(arteryPort),
         "--cassandra", cassandra, "--dc", "dc1"));
     for (String seed : seeds) cmd.addAll(List.of("--seed", seed));
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)

@@ -74,6 +74,45 @@ class SendSyncIT {
   }
 
   @Test
+  void aMessageSentOverTcpIsNotifiedAndSyncedOverWebSocketAndTheAnswerComesBack() throws Exception {
+    String alice = unique("alice");
+    String bob = unique("bob");
+    try (TestDevice alicePhone = new TestDevice(alice, "phone", node.tcpPort()).connect();
+        WsDevice bobBrowser = new WsDevice(bob, "browser", node.wsPort()).authenticate()) {
+      alicePhone.client.send("t1", bob, Envelopes.text("over tcp 1")).get(20, TimeUnit.SECONDS);
+      alicePhone.client.send("t2", bob, Envelopes.text("over tcp 2")).get(20, TimeUnit.SECONDS);
+
+      // notify, then pull: the push arrives as a binary message with request_id 0
+      Envelope notify = bobBrowser.await(e -> e.hasNotify() && e.getNotify().getLatestSeq() >= 2, Duration.ofSeconds(20));
+      assertEquals(0, notify.getRequestId());
+      Envelope synced = bobBrowser.call(Envelopes.sync(bobBrowser.nextId(), 0, 0));
+      assertTrue(synced.hasSyncResult(), () -> "expected a SyncResult, got " + synced);
+      SyncResult r = synced.getSyncResult();
+      assertEquals(List.of("over tcp 1", "over tcp 2"), r.getItemsList().stream().map(i -> i.getContent().getText()).toList());
+      assertEquals(List.of(1L, 2L), r.getItemsList().stream().map(Item::getSeq).toList());
+      assertEquals(alice, r.getItems(0).getFrom());
+      assertEquals(2, r.getSyncKey());
+      bobBrowser.send(Envelopes.ack(bobBrowser.nextId(), r.getSyncKey()));
+      Envelope hb = bobBrowser.call(Envelopes.heartbeat(bobBrowser.nextId(), 0));
+      assertEquals(2, hb.getHeartbeat().getLatestSeq());
+
+      // and back: a Send over WebSocket reaches the TCP device
+      Envelope ack = bobBrowser.call(Envelopes.send(bobBrowser.nextId(), "w1", alice, Envelopes.text("over ws")));
+      assertTrue(ack.hasSendAck(), () -> "expected a SendAck, got " + ack);
+      assertEquals(3, ack.getSendAck().getSeq(), "bob's inbox: two received, then his own");
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+      while (alicePhone.items().stream().noneMatch(i -> i.getClientMsgId().equals("w1")) && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      Item reply = alicePhone.items().stream().filter(i -> i.getClientMsgId().equals("w1")).findFirst()
+          .orElseThrow(() -> new AssertionError("alice's phone never got the WebSocket message: " + alicePhone.items()));
+      assertEquals("over ws", reply.getContent().getText());
+      assertEquals(bob, reply.getFrom());
+      assertEquals("browser", reply.getFromDevice());
+    }
+  }
+
+  @Test
   void aRetriedClientMsgIdCreatesNoDuplicate() throws Exception {
     String carol = unique("carol");
     String dave = unique("dave");

@@ -27,6 +27,7 @@ class UpIT {
   @Test
   void upServesAndStopsEverythingItStarted() throws Exception {
     int port = NodeProcess.freePort();
+    int wsPort = NodeProcess.freePort();
     int cql = NodeProcess.freePort();
     Path log = Path.of("target", "it-nodes", "up-" + port + ".log");
     Files.createDirectories(log.getParent());
@@ -38,6 +39,7 @@ class UpIT {
         "io.insync.ops.cli.InsyncCli", "up",
         "--data", Path.of("target", "up-it-" + port).toAbsolutePath().toString(),
         "--port", String.valueOf(port),
+        "--ws-port", String.valueOf(wsPort),
         "--artery-port", String.valueOf(NodeProcess.freePort()),
         "--cassandra-port", String.valueOf(cql),
         "--cassandra-storage-port", String.valueOf(NodeProcess.freePort()),
@@ -53,6 +55,7 @@ class UpIT {
       }
       assertTrue(out.lines().anyMatch("ready"::equals), "up printed ready:\n" + out);
       assertTrue(out.contains("TCP SYNC   127.0.0.1:" + port), out);
+      assertTrue(out.contains("WebSocket  ws://127.0.0.1:" + wsPort + "/sync"), out);
 
       try (TestDevice alice = new TestDevice("alice", "phone", port).connect();
           TestDevice bob = new TestDevice("bob", "laptop", port).connect()) {
@@ -68,6 +71,7 @@ class UpIT {
       while (listening(cql) && System.nanoTime() < stopDeadline) Thread.sleep(200);
       assertFalse(listening(cql), "Cassandra stopped with up");
       assertFalse(listening(port), "the node stopped");
+      assertFalse(listening(wsPort), "the node's WebSocket port closed");
     } finally {
       if (up.isAlive()) up.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
     }

@@ -15,6 +15,10 @@ final class NodeOptions {
   @Option(names = "--port", description = "TCP SYNC port (default: insync.gateway.port, 7400)")
   Integer port;
 
+  @Option(names = "--ws-port",
+      description = "WebSocket SYNC port, path /sync (default: insync.gateway.websocket.port, 7401; 0 picks one)")
+  Integer wsPort;
+
   @Option(names = "--host", description = "address the gateway binds (default 127.0.0.1)")
   String host;
 
@@ -33,6 +37,7 @@ final class NodeOptions {
   Config build() {
     Config c = ConfigFactory.empty();
     if (port != null) c = c.withValue("insync.gateway.port", ConfigValueFactory.fromAnyRef(port));
+    if (wsPort != null) c = c.withValue("insync.gateway.websocket.port", ConfigValueFactory.fromAnyRef(wsPort));
     if (host != null) c = c.withValue("insync.gateway.host", ConfigValueFactory.fromAnyRef(host));
     if (arteryPort != null) c = c.withValue("pekko.remote.artery.canonical.port", ConfigValueFactory.fromAnyRef(arteryPort));
     if (cassandra != null) {

@@ -104,4 +104,15 @@ class EffectiveConfigTest {
     assertEquals("idc-2", c.getString("datastax-java-driver.basic.load-balancing-policy.local-datacenter"));
     assertEquals(java.util.List.of("10.0.0.7:9142"), c.getStringList("datastax-java-driver.basic.contact-points"));
   }
+
+  @Test
+  void theWebSocketListenerIsOnByDefaultAt7401SyncAndWsPortMovesIt() {
+    Config defaults = CommandLine.populateCommand(new NodeOptions()).build();
+    assertTrue(defaults.getBoolean("insync.gateway.websocket.enabled"));
+    assertEquals(7401, defaults.getInt("insync.gateway.websocket.port"));
+    assertEquals("/sync", defaults.getString("insync.gateway.websocket.path"));
+    Config moved = CommandLine.populateCommand(new NodeOptions(), "--ws-port", "7555").build();
+    assertEquals(7555, moved.getInt("insync.gateway.websocket.port"));
+    assertEquals(7555, io.insync.gateway.GatewaySettings.fromConfig(moved).webSocket().port());
+  }
 }
