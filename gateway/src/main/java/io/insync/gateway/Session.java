@@ -18,7 +18,10 @@ import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.Cancellable;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.ExtensibleBehavior;
 import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.Signal;
+import org.apache.pekko.actor.typed.TypedActorContext;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -29,7 +32,7 @@ import org.apache.pekko.japi.function.Function2;
  * One connection's session: authenticates the device, turns client frames into commands to the
  * user's entity, and entity pushes into Notify frames. Lives exactly as long as its channel.
  *
- * <p>Phases, each its own behavior: <em>unauthenticated</em> (only Auth is served) →
+ * <p>Phases (one behavior object, dispatching on its phase): <em>unauthenticated</em> (only Auth is served) →
  * <em>authenticating</em> (the token is good; waiting for the entity's Connected, later frames
  * held up to {@code stash-capacity}) → <em>authenticated</em> → <em>closing</em> (a fatal
  * Error was written; frames are dropped until the channel is gone).
@@ -40,16 +43,17 @@ import org.apache.pekko.japi.function.Function2;
  * session is in this node's {@link Presence} directory from its accepted Auth until it stops, so
  * an entity that starts again finds it and registers it (see {@code PresenceProtocol}).
  *
- * <p>Per-connection cost is kept small: the auth timeout is a plain scheduled message (no timer
- * scheduler), frames before AuthOk are held in a list made only when one arrives, and pushes come
- * to the actor itself (no message adapter).
+ * <p>Per-connection cost is kept small: one behavior object for the session's whole life (no
+ * behaviors built per phase), the auth timeout a plain scheduled message (no timer scheduler),
+ * frames before AuthOk held in a list made only when one arrives, pushes to the actor itself (no
+ * message adapter).
  *
  * <p>Errors: a frame the server cannot use gets an {@code Error} with the same request id
  * ({@link FrameRules}); only auth failures, a refused or unanswered Auth, timeouts and replaced
  * sessions are fatal (the channel closes after the Error). Every client frame is answered
  * exactly once through {@link Connection}, which keeps the connection's backpressure count.
  */
-public final class Session {
+public final class Session extends ExtensibleBehavior<Object> {
 
   /** What a session handles. */
   public interface Msg {}
@@ -94,7 +98,7 @@ public final class Session {
    * the entity, both on its own ref (typed as {@code Object} inside, {@code Msg} outside).
    */
   static Behavior<Msg> create(Connection connection, Deps deps) {
-    return Behaviors.<Object>setup(ctx -> new Session(ctx, connection, deps).unauthenticated()).narrow();
+    return Behaviors.<Object>setup(ctx -> new Session(ctx, connection, deps)).narrow();
   }
 
   private final ActorContext<Object> ctx;
@@ -122,30 +126,38 @@ public final class Session {
 
   // ------------------------------------------------------------------ phases
 
-  private Behavior<Object> unauthenticated() {
-    return Behaviors.receive(Object.class)
-        .onMessage(FrameIn.class, f -> {
+  private enum Phase { UNAUTHENTICATED, AUTHENTICATING, AUTHENTICATED, CLOSING }
+
+  private Phase phase = Phase.UNAUTHENTICATED;
+  /** Who the session is, from its accepted Auth; null before. */
+  private Device who;
+
+  // One behavior object for the whole life of the session (no per-phase behaviors built from
+  // cases and closures): every message is dispatched on the phase here.
+  @Override
+  public Behavior<Object> receive(TypedActorContext<Object> context, Object m) {
+    if (m == Closed.INSTANCE) return Behaviors.stopped(); // PostStop below does the leaving
+    return switch (phase) {
+      case UNAUTHENTICATED -> {
+        if (m instanceof FrameIn f) {
           Envelope env = f.envelope();
           Optional<Envelope> refusal = FrameRules.refusal(env);
           if (refusal.isPresent()) {
             conn.reply(refusal.get());
-            return Behaviors.same();
+            yield Behaviors.same();
           }
-          if (env.getCommandCase() == Envelope.CommandCase.AUTH) return onAuth(env);
+          if (env.getCommandCase() == Envelope.CommandCase.AUTH) yield onAuth(env);
           conn.reply(Wire.error(env.getRequestId(), ErrorCode.UNAUTHENTICATED, "send Auth first", 0));
-          return Behaviors.same();
-        })
-        .onMessageEquals(AuthTimedOut.INSTANCE, () -> fatal(0, ErrorCode.TIMEOUT,
-            "not authenticated within " + deps.settings().authTimeout().toSeconds() + "s", 0, null))
-        .onMessageEquals(Closed.INSTANCE, Behaviors::stopped)
-        .onSignal(PostStop.class, sig -> leave(null))
-        .onAnyMessage(m -> Behaviors.same())
-        .build();
-  }
-
-  private Behavior<Object> authenticating(Device who) {
-    return Behaviors.receive(Object.class)
-        .onMessage(FrameIn.class, f -> {
+          yield Behaviors.same();
+        }
+        if (m == AuthTimedOut.INSTANCE) {
+          yield fatal(0, ErrorCode.TIMEOUT,
+              "not authenticated within " + deps.settings().authTimeout().toSeconds() + "s", 0, null);
+        }
+        yield Behaviors.same();
+      }
+      case AUTHENTICATING -> {
+        if (m instanceof FrameIn f) {
           Optional<Envelope> refusal = FrameRules.refusal(f.envelope());
           if (refusal.isPresent()) {
             conn.reply(refusal.get());
@@ -156,41 +168,51 @@ public final class Session {
             if (held == null) held = new ArrayList<>(4);
             held.add(f.envelope());
           }
-          return Behaviors.same();
-        })
-        .onMessage(AuthDone.class, this::onAuthDone)
-        .onMessage(UserEntity.DeviceEvent.class, p -> onPush(who, p, false))
-        .onMessageEquals(Closed.INSTANCE, Behaviors::stopped)
-        .onSignal(PostStop.class, sig -> leave(who))
-        .onAnyMessage(m -> Behaviors.same())
-        .build();
-  }
-
-  private Behavior<Object> authenticated(Device who) {
-    return Behaviors.receive(Object.class)
-        .onMessage(FrameIn.class, f -> onRequest(who, f.envelope()))
-        .onMessage(Answered.class, a -> {
+          yield Behaviors.same();
+        }
+        if (m instanceof AuthDone d) yield onAuthDone(d);
+        if (m instanceof UserEntity.DeviceEvent p) yield onPush(who, p, false);
+        yield Behaviors.same();
+      }
+      case AUTHENTICATED -> {
+        if (m instanceof FrameIn f) yield onRequest(who, f.envelope());
+        if (m instanceof Answered a) {
           conn.reply(answer(a));
-          return Behaviors.same();
-        })
-        .onMessage(UserEntity.DeviceEvent.class, p -> onPush(who, p, true))
-        .onMessageEquals(Closed.INSTANCE, Behaviors::stopped)
-        .onSignal(PostStop.class, sig -> leave(who))
-        .onAnyMessage(m -> Behaviors.same())
-        .build();
+          yield Behaviors.same();
+        }
+        if (m instanceof UserEntity.DeviceEvent p) yield onPush(who, p, true);
+        yield Behaviors.same();
+      }
+      case CLOSING -> {
+        if (m instanceof FrameIn) conn.done();
+        yield Behaviors.same();
+      }
+    };
   }
 
-  /** A fatal Error is on its way; the channel closes after it. {@code who} is null before Auth. */
-  private Behavior<Object> closing(Device who) {
-    return Behaviors.receive(Object.class)
-        .onMessage(FrameIn.class, f -> {
-          conn.done();
-          return Behaviors.same();
-        })
-        .onMessageEquals(Closed.INSTANCE, Behaviors::stopped)
-        .onSignal(PostStop.class, sig -> leave(who))
-        .onAnyMessage(m -> Behaviors.same())
-        .build();
+  @Override
+  public Behavior<Object> receiveSignal(TypedActorContext<Object> context, Signal signal) {
+    if (signal instanceof PostStop) return leave(who);
+    return Behaviors.same();
+  }
+
+  private Behavior<Object> authenticating(Device device) {
+    who = device;
+    phase = Phase.AUTHENTICATING;
+    return Behaviors.same();
+  }
+
+  private Behavior<Object> authenticated(Device device) {
+    who = device;
+    phase = Phase.AUTHENTICATED;
+    return Behaviors.same();
+  }
+
+  /** A fatal Error is on its way; the channel closes after it. {@code device} is null before Auth. */
+  private Behavior<Object> closing(Device device) {
+    who = device;
+    phase = Phase.CLOSING;
+    return Behaviors.same();
   }
 
   // ------------------------------------------------------------------ auth
