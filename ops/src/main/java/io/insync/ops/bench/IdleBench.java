@@ -66,7 +66,7 @@ public final class IdleBench {
 
   /** One node's figures. */
   public record NodeFigures(long pid, int port, long heapBefore, long heapAfter, long heapAfterClose,
-      long rssBefore, long rssAfter, long cpuMsIdle, long cpuMsConnected) {}
+      long rssBefore, long rssAfter, long cpuMsIdle, long cpuMsConnected, long liveBefore, long liveAfter) {}
 
   public record Report(int requested, int connected, int processes, double connectSeconds, double settleSeconds,
       double windowSeconds, double heartbeatSeconds, List<NodeFigures> nodes) {
@@ -80,6 +80,11 @@ public final class IdleBench {
 
     public double bytesPerConnection() {
       return connected == 0 ? Double.NaN : (double) (sum(NodeFigures::heapAfter) - sum(NodeFigures::heapBefore)) / connected;
+    }
+
+    /** From the class histograms' totals (live objects only, no region granularity). */
+    public double liveBytesPerConnection() {
+      return connected == 0 ? Double.NaN : (double) (sum(NodeFigures::liveAfter) - sum(NodeFigures::liveBefore)) / connected;
     }
 
     public double rssBytesPerConnection() {
@@ -103,7 +108,8 @@ public final class IdleBench {
         ns.append(new JsonOut().put("pid", n.pid()).put("port", n.port()).put("heap_before_bytes", n.heapBefore())
             .put("heap_after_bytes", n.heapAfter()).put("heap_after_close_bytes", n.heapAfterClose())
             .put("rss_before_bytes", n.rssBefore()).put("rss_after_bytes", n.rssAfter())
-            .put("cpu_ms_idle_window", n.cpuMsIdle()).put("cpu_ms_connected_window", n.cpuMsConnected()).toString());
+            .put("cpu_ms_idle_window", n.cpuMsIdle()).put("cpu_ms_connected_window", n.cpuMsConnected())
+            .put("live_before_bytes", n.liveBefore()).put("live_after_bytes", n.liveAfter()).toString());
       }
       ns.append(']');
       String head = new JsonOut()
@@ -112,6 +118,7 @@ public final class IdleBench {
           .put("connected", connected)
           .put("processes", processes)
           .put("bytes_per_connection", bytesPerConnection())
+          .put("live_bytes_per_connection", liveBytesPerConnection())
           .put("rss_bytes_per_connection", rssBytesPerConnection())
           .put("cpu_us_per_heartbeat", cpuMicrosPerHeartbeat())
           .put("heartbeats_in_window", heartbeatsInWindow())
@@ -136,6 +143,8 @@ public final class IdleBench {
       }
       b.append(String.format(Locale.ROOT, "  heap per idle connection: %.0f bytes (%.2f KiB)%n", bytesPerConnection(),
           bytesPerConnection() / 1024));
+      b.append(String.format(Locale.ROOT, "  live objects per idle connection (class histogram totals): %.0f bytes%n",
+          liveBytesPerConnection()));
       b.append(String.format(Locale.ROOT, "  RSS per idle connection: %.0f bytes (%.2f KiB)%n", rssBytesPerConnection(),
           rssBytesPerConnection() / 1024));
       b.append(String.format(Locale.ROOT, "  CPU per heartbeat: %.1f us (%.0f heartbeats in %.0f s, every %.0f s per "
@@ -162,8 +171,10 @@ public final class IdleBench {
     int nodes = s.targets().size();
     long[] heapBefore = new long[nodes];
     long[] rssBefore = new long[nodes];
+    long[] liveBefore = new long[nodes];
     for (int i = 0; i < nodes; i++) {
       heapBefore[i] = gcAndMeasure(s.nodePids().get(i));
+      liveBefore[i] = liveBytes(s.nodePids().get(i));
       rssBefore[i] = rss(s.nodePids().get(i));
       log.printf("idle %s: node %d heap after full GC %.1f MiB, RSS %.1f MiB%n", run, s.nodePids().get(i),
           heapBefore[i] / 1048576.0, rssBefore[i] / 1048576.0);
@@ -193,9 +204,11 @@ public final class IdleBench {
       long[] cpuConnected = cpuOver(s.cpuWindow());
       long[] heapAfter = new long[nodes];
       long[] rssAfter = new long[nodes];
+      long[] liveAfter = new long[nodes];
       for (int i = 0; i < nodes; i++) {
         heapAfter[i] = gcAndMeasure(s.nodePids().get(i));
         rssAfter[i] = rss(s.nodePids().get(i));
+        liveAfter[i] = liveBytes(s.nodePids().get(i));
       }
       int connectedAfter = count(children);
       log.printf("  %d connected after the measurement%n", connectedAfter);
@@ -206,7 +219,7 @@ public final class IdleBench {
       for (int i = 0; i < nodes; i++) {
         long afterClose = gcAndMeasure(s.nodePids().get(i));
         figures.add(new NodeFigures(s.nodePids().get(i), s.targets().get(i).getPort(), heapBefore[i], heapAfter[i],
-            afterClose, rssBefore[i], rssAfter[i], cpuIdle[i], cpuConnected[i]));
+            afterClose, rssBefore[i], rssAfter[i], cpuIdle[i], cpuConnected[i], liveBefore[i], liveAfter[i]));
       }
       return new Report(s.connections(), Math.min(connectedBefore, connectedAfter), s.processes(), connectSeconds,
           s.settle().toMillis() / 1000.0, s.cpuWindow().toMillis() / 1000.0, s.heartbeatInterval().toMillis() / 1000.0,
@@ -242,6 +255,27 @@ public final class IdleBench {
     JvmProbe.fullGc(pid);
     JvmProbe.fullGc(pid);
     return JvmProbe.heapUsed(pid);
+  }
+
+  /** Bytes of live objects in {@code pid}: the "Total" line of {@code jcmd PID GC.class_histogram} (a full GC first). */
+  static long liveBytes(long pid) throws IOException, InterruptedException {
+    Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+    Process p = new ProcessBuilder(Files.isExecutable(jcmd) ? jcmd.toString() : "jcmd", Long.toString(pid),
+        "GC.class_histogram").redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) throw new IOException("jcmd GC.class_histogram failed: " + out);
+    return parseHistogramTotal(out);
+  }
+
+  static long parseHistogramTotal(String histogram) {
+    for (String line : histogram.split("\n")) {
+      String t = line.trim();
+      if (t.startsWith("Total")) {
+        String[] f = t.split("\\s+");
+        return Long.parseLong(f[2]);
+      }
+    }
+    throw new IllegalArgumentException("no Total line in the class histogram");
   }
 
   /** VmRSS of {@code pid} in bytes, from /proc/PID/status. */
