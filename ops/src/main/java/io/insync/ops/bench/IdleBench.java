@@ -66,7 +66,7 @@ public final class IdleBench {
 
   /** One node's figures. */
   public record NodeFigures(long pid, int port, long heapBefore, long heapAfter, long heapAfterClose,
-      long rssBefore, long rssAfter, long cpuMsIdle, long cpuMsConnected, long liveBefore, long liveAfter) {}
+      long rssBefore, long rssAfter, long cpuMsIdle, long cpuMsConnected, long liveBefore, long liveAfter, long entitiesLive) {}
 
   public record Report(int requested, int connected, int processes, double connectSeconds, double settleSeconds,
       double windowSeconds, double heartbeatSeconds, List<NodeFigures> nodes) {
@@ -109,7 +109,8 @@ public final class IdleBench {
             .put("heap_after_bytes", n.heapAfter()).put("heap_after_close_bytes", n.heapAfterClose())
             .put("rss_before_bytes", n.rssBefore()).put("rss_after_bytes", n.rssAfter())
             .put("cpu_ms_idle_window", n.cpuMsIdle()).put("cpu_ms_connected_window", n.cpuMsConnected())
-            .put("live_before_bytes", n.liveBefore()).put("live_after_bytes", n.liveAfter()).toString());
+            .put("live_before_bytes", n.liveBefore()).put("live_after_bytes", n.liveAfter())
+            .put("user_entities_live", n.entitiesLive()).toString());
       }
       ns.append(']');
       String head = new JsonOut()
@@ -137,9 +138,10 @@ public final class IdleBench {
           connected, requested, nodes.size(), processes, connectSeconds, settleSeconds));
       for (NodeFigures n : nodes) {
         b.append(String.format(Locale.ROOT, "  node pid %d (port %d): heap after full GC %.1f -> %.1f MiB "
-                + "(after closing %.1f), RSS %.1f -> %.1f MiB, CPU over %.0f s %d ms idle / %d ms connected%n",
+                + "(after closing %.1f), RSS %.1f -> %.1f MiB, CPU over %.0f s %d ms idle / %d ms connected, "
+                + "%d user entities live with the connections%n",
             n.pid(), n.port(), mib(n.heapBefore()), mib(n.heapAfter()), mib(n.heapAfterClose()), mib(n.rssBefore()),
-            mib(n.rssAfter()), windowSeconds, n.cpuMsIdle(), n.cpuMsConnected()));
+            mib(n.rssAfter()), windowSeconds, n.cpuMsIdle(), n.cpuMsConnected(), n.entitiesLive()));
       }
       b.append(String.format(Locale.ROOT, "  heap per idle connection: %.0f bytes (%.2f KiB)%n", bytesPerConnection(),
           bytesPerConnection() / 1024));
@@ -205,10 +207,13 @@ public final class IdleBench {
       long[] heapAfter = new long[nodes];
       long[] rssAfter = new long[nodes];
       long[] liveAfter = new long[nodes];
+      long[] entities = new long[nodes];
       for (int i = 0; i < nodes; i++) {
         heapAfter[i] = gcAndMeasure(s.nodePids().get(i));
         rssAfter[i] = rss(s.nodePids().get(i));
-        liveAfter[i] = liveBytes(s.nodePids().get(i));
+        String histogram = histogram(s.nodePids().get(i));
+        liveAfter[i] = parseHistogramTotal(histogram);
+        entities[i] = parseInstances(histogram, "io.insync.persistence.user.UserEntity");
       }
       int connectedAfter = count(children);
       log.printf("  %d connected after the measurement%n", connectedAfter);
@@ -219,7 +224,7 @@ public final class IdleBench {
       for (int i = 0; i < nodes; i++) {
         long afterClose = gcAndMeasure(s.nodePids().get(i));
         figures.add(new NodeFigures(s.nodePids().get(i), s.targets().get(i).getPort(), heapBefore[i], heapAfter[i],
-            afterClose, rssBefore[i], rssAfter[i], cpuIdle[i], cpuConnected[i], liveBefore[i], liveAfter[i]));
+            afterClose, rssBefore[i], rssAfter[i], cpuIdle[i], cpuConnected[i], liveBefore[i], liveAfter[i], entities[i]));
       }
       return new Report(s.connections(), Math.min(connectedBefore, connectedAfter), s.processes(), connectSeconds,
           s.settle().toMillis() / 1000.0, s.cpuWindow().toMillis() / 1000.0, s.heartbeatInterval().toMillis() / 1000.0,
@@ -259,12 +264,26 @@ public final class IdleBench {
 
   /** Bytes of live objects in {@code pid}: the "Total" line of {@code jcmd PID GC.class_histogram} (a full GC first). */
   static long liveBytes(long pid) throws IOException, InterruptedException {
+    return parseHistogramTotal(histogram(pid));
+  }
+
+  /** {@code jcmd PID GC.class_histogram} (a full GC first). */
+  static String histogram(long pid) throws IOException, InterruptedException {
     Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
     Process p = new ProcessBuilder(Files.isExecutable(jcmd) ? jcmd.toString() : "jcmd", Long.toString(pid),
         "GC.class_histogram").redirectErrorStream(true).start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) throw new IOException("jcmd GC.class_histogram failed: " + out);
-    return parseHistogramTotal(out);
+    return out;
+  }
+
+  /** Instances of exactly {@code className} in a class histogram (0 if absent). */
+  static long parseInstances(String histogram, String className) {
+    for (String line : histogram.split("\n")) {
+      String[] f = line.trim().split("\\s+");
+      if (f.length >= 4 && f[0].endsWith(":") && f[3].equals(className)) return Long.parseLong(f[1]);
+    }
+    return 0;
   }
 
   static long parseHistogramTotal(String histogram) {

@@ -17,9 +17,9 @@ class IdleBenchTest {
   void reportArithmeticOverSeveralNodes() {
     long mib = 1L << 20;
     var a = new IdleBench.NodeFigures(1, 7400, 100 * mib, 100 * mib + 5_000L * 2048, 100 * mib,
-        300 * mib, 300 * mib + 5_000L * 4096, 600, 1_600, 10 * mib, 10 * mib + 5_000L * 1024);
+        300 * mib, 300 * mib + 5_000L * 4096, 600, 1_600, 10 * mib, 10 * mib + 5_000L * 1024, 0);
     var b = new IdleBench.NodeFigures(2, 7410, 50 * mib, 50 * mib + 5_000L * 4096, 50 * mib,
-        200 * mib, 200 * mib + 5_000L * 8192, 400, 1_400, 10 * mib, 10 * mib + 5_000L * 1024);
+        200 * mib, 200 * mib + 5_000L * 8192, 400, 1_400, 10 * mib, 10 * mib + 5_000L * 1024, 0);
     var r = new IdleBench.Report(10_000, 10_000, 2, 12, 30, 60, 30, List.of(a, b));
     assertEquals(3072.0, r.bytesPerConnection(), 1e-9);
     assertEquals(6144.0, r.rssBytesPerConnection(), 1e-9);
@@ -36,6 +36,9 @@ class IdleBenchTest {
   void parsesTheHistogramTotal() {
     String h = " num     #instances         #bytes  class name (module)\n   1:  10  400  [B\nTotal        397145       21039792\n";
     assertEquals(21039792L, IdleBench.parseHistogramTotal(h));
+    String e = "   7:   3000   216000  io.insync.persistence.user.UserEntity\n   8:  1  32  io.insync.persistence.user.UserEntity$Deps\n";
+    assertEquals(3000, IdleBench.parseInstances(e, "io.insync.persistence.user.UserEntity"));
+    assertEquals(0, IdleBench.parseInstances(h, "io.insync.persistence.user.UserEntity"));
     assertThrows(IllegalArgumentException.class, () -> IdleBench.parseHistogramTotal("nothing"));
   }
 
