@@ -11,12 +11,13 @@ import org.apache.pekko.persistence.query.javadsl.CurrentEventsByPersistenceIdQu
 
 /**
  * Starts sharding of user entities on this node and hands out {@link UserRefs} that reach any
- * user's entity wherever it lives. Later, home-IDC routing plugs in here.
+ * user's entity wherever it lives. Entities learn the connected sessions of their user from every
+ * node's presence directory ({@link PresenceListing}). Later, home-IDC routing plugs in here.
  */
 public final class UserSharding {
   private UserSharding() {}
 
-  /** Idempotent per system, as {@link ClusterSharding#init} is. */
+  /** Once per system (sharding's init is idempotent; the presence listing is not). */
   public static UserRefs init(ActorSystem<?> system) {
     ClusterSharding sharding = ClusterSharding.get(system);
     UserRefs refs = userId -> sharding.entityRefFor(UserEntity.ENTITY_KEY, userId);
@@ -26,7 +27,7 @@ public final class UserSharding {
     UserSettings settings = UserSettings.fromConfig(system.settings().config());
     CrossNodeLimits.check(settings, system.settings().config());
     UserEntity.PendingDeliveries keeper = DeliveryKeeper.init(system, refs);
-    UserEntity.Deps deps = new UserEntity.Deps(settings, refs, readJournal, keeper);
+    UserEntity.Deps deps = new UserEntity.Deps(settings, refs, readJournal, keeper, PresenceListing.start(system));
     sharding.init(Entity.of(UserEntity.ENTITY_KEY, ctx -> UserEntity.create(ctx.getEntityId(), deps)));
     return refs;
   }

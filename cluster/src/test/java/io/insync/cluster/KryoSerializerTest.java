@@ -67,7 +67,15 @@ class KryoSerializerTest {
         new UserEntity.SessionReplaced("bob", "phone"),
         new UserEntity.GetStatus(probe.getRef().narrow()),
         new UserEntity.Status("bob", 5, 0, List.of("phone")),
-        new UserEntity.KeepAlive("delivery to bob pending"));
+        new UserEntity.KeepAlive("delivery to bob pending"),
+        new io.insync.persistence.user.PresenceProtocol.Lookup("bob", probe.getRef().narrow()),
+        new UserEntity.SessionsFound("bob", List.of()),
+        new UserEntity.SessionsFound("bob", List.of(
+            new io.insync.persistence.user.PresenceProtocol.PresentSession("phone", probe.getRef().narrow(), 17L))),
+        new UserEntity.SessionsFound("bob", List.of(
+            new io.insync.persistence.user.PresenceProtocol.PresentSession("phone", probe.getRef().narrow(), 17L),
+            new io.insync.persistence.user.PresenceProtocol.PresentSession("tablet", probe.getRef().narrow(), 18L),
+            new io.insync.persistence.user.PresenceProtocol.PresentSession("pc", probe.getRef().narrow(), 19L))));
     for (Object m : messages) {
       assertEquals(m, roundTrip(m), "round trip of " + m.getClass().getSimpleName());
     }

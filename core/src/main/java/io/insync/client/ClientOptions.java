@@ -31,6 +31,7 @@ public final class ClientOptions {
   private final EventLoopGroup eventLoopGroup;
   private final Duration heartbeatInterval;
   private final Duration ackInterval;
+  private final java.net.InetAddress localAddress;
   private final String clientVersion;
 
   private ClientOptions(Builder b) {
@@ -59,6 +60,7 @@ public final class ClientOptions {
     if (ackInterval.isNegative()) {
       throw new IllegalArgumentException("ackInterval must not be negative: " + ackInterval);
     }
+    this.localAddress = b.localAddress;
     this.clientVersion = b.clientVersion;
   }
 
@@ -170,6 +172,11 @@ public final class ClientOptions {
     return ackInterval;
   }
 
+  /** The local address connections are bound to (any free port), if set; else the OS picks. */
+  public Optional<java.net.InetAddress> localAddress() {
+    return Optional.ofNullable(localAddress);
+  }
+
   /** Sent in {@code Auth.client_version}. */
   public String clientVersion() {
     return clientVersion;
@@ -201,6 +208,7 @@ public final class ClientOptions {
     private EventLoopGroup eventLoopGroup;
     private Duration heartbeatInterval;
     private Duration ackInterval = Duration.ofMillis(250);
+    private java.net.InetAddress localAddress;
     private String clientVersion = "insync-java/0.1";
 
     private Builder() {}
@@ -327,6 +335,15 @@ public final class ClientOptions {
     /** At most one Ack per interval (default 250 ms; zero: every Ack at once); see {@link ClientOptions#ackInterval()}. */
     public Builder ackInterval(Duration d) {
       this.ackInterval = d;
+      return this;
+    }
+
+    /**
+     * Binds every connection to this local address (for example a load generator using
+     * 127.0.0.N, so that each source address has its own range of ephemeral ports).
+     */
+    public Builder localAddress(java.net.InetAddress address) {
+      this.localAddress = Objects.requireNonNull(address, "localAddress");
       return this;
     }
 

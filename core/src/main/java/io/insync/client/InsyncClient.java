@@ -286,7 +286,9 @@ public final class InsyncClient implements AutoCloseable {
     InetSocketAddress address = addresses.get(plan.address());
     state = State.CONNECTING;
     closingError = null;
-    ChannelFuture cf = bootstrap.connect(address);
+    ChannelFuture cf = options.localAddress().isPresent()
+        ? bootstrap.connect(address, new InetSocketAddress(options.localAddress().get(), 0))
+        : bootstrap.connect(address);
     Channel ch = cf.channel();
     channel = ch;
     cf.addListener(f -> {

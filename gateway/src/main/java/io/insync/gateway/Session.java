@@ -11,15 +11,20 @@ import io.insync.protocol.ErrorCode;
 import io.insync.protocol.Send;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
+import org.apache.pekko.actor.Cancellable;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.ExtensibleBehavior;
+import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.Signal;
+import org.apache.pekko.actor.typed.TypedActorContext;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.actor.typed.javadsl.StashBuffer;
-import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.japi.function.Function;
 import org.apache.pekko.japi.function.Function2;
 
@@ -27,17 +32,28 @@ import org.apache.pekko.japi.function.Function2;
  * One connection's session: authenticates the device, turns client frames into commands to the
  * user's entity, and entity pushes into Notify frames. Lives exactly as long as its channel.
  *
- * <p>Phases, each its own behavior: <em>unauthenticated</em> (only Auth is served) →
+ * <p>Phases (one behavior object, dispatching on its phase): <em>unauthenticated</em> (only Auth is served) →
  * <em>authenticating</em> (the token is good; waiting for the entity's Connected, later frames
- * stashed up to {@code stash-capacity}) → <em>authenticated</em> → <em>closing</em> (a fatal
+ * held up to {@code stash-capacity}) → <em>authenticated</em> → <em>closing</em> (a fatal
  * Error was written; frames are dropped until the channel is gone).
+ *
+ * <p>Heartbeats are answered by the session itself, with the latest seq it knows (from the
+ * entity's Connected at auth and from every NewItems push since): an idle device costs its
+ * entity nothing, and the entity may be passivated while the device stays connected. The
+ * session is in this node's {@link Presence} directory from its accepted Auth until it stops, so
+ * an entity that starts again finds it and registers it (see {@code PresenceProtocol}).
+ *
+ * <p>Per-connection cost is kept small: one behavior object for the session's whole life (no
+ * behaviors built per phase), the auth timeout a plain scheduled message (no timer scheduler),
+ * frames before AuthOk held in a list made only when one arrives, pushes to the actor itself (no
+ * message adapter).
  *
  * <p>Errors: a frame the server cannot use gets an {@code Error} with the same request id
  * ({@link FrameRules}); only auth failures, a refused or unanswered Auth, timeouts and replaced
  * sessions are fatal (the channel closes after the Error). Every client frame is answered
  * exactly once through {@link Connection}, which keeps the connection's backpressure count.
  */
-public final class Session {
+public final class Session extends ExtensibleBehavior<Object> {
 
   /** What a session handles. */
   public interface Msg {}
@@ -56,118 +72,152 @@ public final class Session {
   private record AuthDone(long requestId, Device who, UserEntity.Connected connected, Throwable failure)
       implements Msg {}
 
-  private record FromEntity(UserEntity.DeviceEvent event) implements Msg {}
-
-  private enum Request { SEND, SYNC, HEARTBEAT }
+  private enum Request { SEND, SYNC }
 
   private record Answered(Request kind, long requestId, String clientMsgId, Object reply, Throwable failure)
       implements Msg {}
 
-  /** What every session of a gateway shares; {@code admission} is the node-wide in-flight bound. */
-  public record Deps(GatewaySettings settings, UserRefs users, TokenSigner tokens, Admission admission, Clock clock) {
+  /**
+   * What every session of a gateway shares; {@code admission} is the node-wide in-flight bound,
+   * {@code presence} this node's directory of authenticated sessions.
+   */
+  public record Deps(GatewaySettings settings, UserRefs users, TokenSigner tokens, Admission admission, Clock clock,
+      Presence presence) {
+    /** With a directory of its own that no entity asks (tests, a gateway without a cluster). */
     public Deps(GatewaySettings settings, UserRefs users, TokenSigner tokens) {
-      this(settings, users, tokens, new Admission(settings.admission()), Clock.systemUTC());
+      this(settings, users, tokens, new Presence());
+    }
+
+    public Deps(GatewaySettings settings, UserRefs users, TokenSigner tokens, Presence presence) {
+      this(settings, users, tokens, new Admission(settings.admission()), Clock.systemUTC(), presence);
     }
   }
 
+  /**
+   * The actor takes {@link Msg} from the gateway and {@link UserEntity.DeviceEvent} pushes from
+   * the entity, both on its own ref (typed as {@code Object} inside, {@code Msg} outside).
+   */
   static Behavior<Msg> create(Connection connection, Deps deps) {
-    return Behaviors.setup(ctx -> Behaviors.withStash(deps.settings().stashCapacity(),
-        stash -> Behaviors.withTimers(timers -> {
-          timers.startSingleTimer(AuthTimedOut.INSTANCE, deps.settings().authTimeout());
-          return new Session(ctx, stash, timers, connection, deps).unauthenticated();
-        })));
+    return Behaviors.<Object>setup(ctx -> new Session(ctx, connection, deps)).narrow();
   }
 
-  private final ActorContext<Msg> ctx;
-  private final StashBuffer<Msg> stash;
-  private final TimerScheduler<Msg> timers;
+  private final ActorContext<Object> ctx;
   private final Connection conn;
   private final Deps deps;
-  private final GatewaySettings.RetryAfter retryAfter;
   private final ActorRef<UserEntity.DeviceEvent> pushes;
+  /** Until Auth is accepted; then null. */
+  private Cancellable authTimer;
+  /** Frames received while authenticating, made on the first one; null otherwise. */
+  private List<Envelope> held;
+  /** The newest seq of the user's inbox this session knows: the heartbeat answer. */
+  private long latestSeq;
 
-  private Session(ActorContext<Msg> ctx, StashBuffer<Msg> stash, TimerScheduler<Msg> timers, Connection conn,
-      Deps deps) {
+  private Session(ActorContext<Object> ctx, Connection conn, Deps deps) {
     this.ctx = ctx;
-    this.stash = stash;
-    this.timers = timers;
     this.conn = conn;
     this.deps = deps;
-    this.retryAfter = deps.settings().retryAfter();
-    this.pushes = ctx.messageAdapter(UserEntity.DeviceEvent.class, FromEntity::new);
+    this.pushes = ctx.getSelf().narrow();
+    this.authTimer = ctx.scheduleOnce(deps.settings().authTimeout(), ctx.getSelf(), AuthTimedOut.INSTANCE);
+  }
+
+  private GatewaySettings.RetryAfter retryAfter() {
+    return deps.settings().retryAfter();
   }
 
   // ------------------------------------------------------------------ phases
 
-  private Behavior<Msg> unauthenticated() {
-    return Behaviors.receive(Msg.class)
-        .onMessage(FrameIn.class, f -> {
+  private enum Phase { UNAUTHENTICATED, AUTHENTICATING, AUTHENTICATED, CLOSING }
+
+  private Phase phase = Phase.UNAUTHENTICATED;
+  /** Who the session is, from its accepted Auth; null before. */
+  private Device who;
+
+  // One behavior object for the whole life of the session (no per-phase behaviors built from
+  // cases and closures): every message is dispatched on the phase here.
+  @Override
+  public Behavior<Object> receive(TypedActorContext<Object> context, Object m) {
+    if (m == Closed.INSTANCE) return Behaviors.stopped(); // PostStop below does the leaving
+    return switch (phase) {
+      case UNAUTHENTICATED -> {
+        if (m instanceof FrameIn f) {
           Envelope env = f.envelope();
           Optional<Envelope> refusal = FrameRules.refusal(env);
           if (refusal.isPresent()) {
             conn.reply(refusal.get());
-            return Behaviors.same();
+            yield Behaviors.same();
           }
-          if (env.getCommandCase() == Envelope.CommandCase.AUTH) return onAuth(env);
+          if (env.getCommandCase() == Envelope.CommandCase.AUTH) yield onAuth(env);
           conn.reply(Wire.error(env.getRequestId(), ErrorCode.UNAUTHENTICATED, "send Auth first", 0));
-          return Behaviors.same();
-        })
-        .onMessageEquals(AuthTimedOut.INSTANCE, () -> fatal(0, ErrorCode.TIMEOUT,
-            "not authenticated within " + deps.settings().authTimeout().toSeconds() + "s", 0, null))
-        .onMessageEquals(Closed.INSTANCE, Behaviors::stopped)
-        .onMessage(Msg.class, m -> Behaviors.same())
-        .build();
-  }
-
-  private Behavior<Msg> authenticating(Device who) {
-    return Behaviors.receive(Msg.class)
-        .onMessage(FrameIn.class, f -> {
+          yield Behaviors.same();
+        }
+        if (m == AuthTimedOut.INSTANCE) {
+          yield fatal(0, ErrorCode.TIMEOUT,
+              "not authenticated within " + deps.settings().authTimeout().toSeconds() + "s", 0, null);
+        }
+        yield Behaviors.same();
+      }
+      case AUTHENTICATING -> {
+        if (m instanceof FrameIn f) {
           Optional<Envelope> refusal = FrameRules.refusal(f.envelope());
           if (refusal.isPresent()) {
             conn.reply(refusal.get());
-          } else if (stash.isFull()) {
+          } else if (held != null && held.size() >= deps.settings().stashCapacity()) {
             conn.reply(Wire.error(f.envelope().getRequestId(), ErrorCode.RATE_LIMITED,
-                "more than " + deps.settings().stashCapacity() + " frames before AuthOk", retryAfter.stashFull()));
+                "more than " + deps.settings().stashCapacity() + " frames before AuthOk", retryAfter().stashFull()));
           } else {
-            stash.stash(f);
+            if (held == null) held = new ArrayList<>(4);
+            held.add(f.envelope());
           }
-          return Behaviors.same();
-        })
-        .onMessage(AuthDone.class, this::onAuthDone)
-        .onMessage(FromEntity.class, p -> onPush(who, p, false))
-        .onMessageEquals(Closed.INSTANCE, () -> disconnect(who))
-        .onMessage(Msg.class, m -> Behaviors.same())
-        .build();
-  }
-
-  private Behavior<Msg> authenticated(Device who) {
-    return Behaviors.receive(Msg.class)
-        .onMessage(FrameIn.class, f -> onRequest(who, f.envelope()))
-        .onMessage(Answered.class, a -> {
+          yield Behaviors.same();
+        }
+        if (m instanceof AuthDone d) yield onAuthDone(d);
+        if (m instanceof UserEntity.DeviceEvent p) yield onPush(who, p, false);
+        yield Behaviors.same();
+      }
+      case AUTHENTICATED -> {
+        if (m instanceof FrameIn f) yield onRequest(who, f.envelope());
+        if (m instanceof Answered a) {
           conn.reply(answer(a));
-          return Behaviors.same();
-        })
-        .onMessage(FromEntity.class, p -> onPush(who, p, true))
-        .onMessageEquals(Closed.INSTANCE, () -> disconnect(who))
-        .onMessage(Msg.class, m -> Behaviors.same())
-        .build();
+          yield Behaviors.same();
+        }
+        if (m instanceof UserEntity.DeviceEvent p) yield onPush(who, p, true);
+        yield Behaviors.same();
+      }
+      case CLOSING -> {
+        if (m instanceof FrameIn) conn.done();
+        yield Behaviors.same();
+      }
+    };
   }
 
-  /** A fatal Error is on its way; the channel closes after it. {@code who} is null before Auth. */
-  private Behavior<Msg> closing(Device who) {
-    return Behaviors.receive(Msg.class)
-        .onMessage(FrameIn.class, f -> {
-          conn.done();
-          return Behaviors.same();
-        })
-        .onMessageEquals(Closed.INSTANCE, () -> who == null ? Behaviors.stopped() : disconnect(who))
-        .onMessage(Msg.class, m -> Behaviors.same())
-        .build();
+  @Override
+  public Behavior<Object> receiveSignal(TypedActorContext<Object> context, Signal signal) {
+    if (signal instanceof PostStop) return leave(who);
+    return Behaviors.same();
+  }
+
+  private Behavior<Object> authenticating(Device device) {
+    who = device;
+    phase = Phase.AUTHENTICATING;
+    return Behaviors.same();
+  }
+
+  private Behavior<Object> authenticated(Device device) {
+    who = device;
+    phase = Phase.AUTHENTICATED;
+    return Behaviors.same();
+  }
+
+  /** A fatal Error is on its way; the channel closes after it. {@code device} is null before Auth. */
+  private Behavior<Object> closing(Device device) {
+    who = device;
+    phase = Phase.CLOSING;
+    return Behaviors.same();
   }
 
   // ------------------------------------------------------------------ auth
 
-  private Behavior<Msg> onAuth(Envelope env) {
+  private Behavior<Object> onAuth(Envelope env) {
     long requestId = env.getRequestId();
     TokenSigner.Claims claims;
     try {
@@ -177,31 +227,39 @@ public final class Session {
     }
     if (!deps.admission().tryAcquireForAuth()) {
       return fatal(requestId, ErrorCode.UNAVAILABLE, "node is busy, retry later or connect elsewhere",
-          retryAfter.authRefused(), null);
+          retryAfter().authRefused(), null);
     }
-    timers.cancel(AuthTimedOut.INSTANCE);
-    // the moment this session's Auth was accepted: every Connect of the session carries it
+    authTimer.cancel();
+    authTimer = null;
+    // the moment this session's Auth was accepted: its Connect and its presence entry carry it
     Device who = new Device(claims.user(), claims.device(), deps.clock().millis());
+    // in the directory before the Connect is sent: an entity starting in between finds it there
+    deps.presence().register(who.user(), who.device(), pushes, who.startedAt());
     askEntity(who, (ActorRef<UserEntity.Connected> replyTo) ->
             new UserEntity.Connect(who.device(), pushes, who.startedAt(), replyTo),
         (ok, err) -> new AuthDone(requestId, who, ok, err));
     return authenticating(who);
   }
 
-  private Behavior<Msg> onAuthDone(AuthDone d) {
+  private Behavior<Object> onAuthDone(AuthDone d) {
     if (d.failure() != null) {
       // the user's entity did not answer: the client should come back (maybe to another node)
+      held = null;
       return fatal(d.requestId(), ErrorCode.UNAVAILABLE, "user service not available, retry",
-          retryAfter.entityTimeout(), d.who());
+          retryAfter().entityTimeout(), d.who());
     }
+    latestSeq = Math.max(latestSeq, d.connected().latestSeq());
     conn.reply(Wire.authOk(d.requestId(), d.who().user(), d.who().device(), d.connected(),
         deps.settings().heartbeatSeconds()));
-    return stash.unstashAll(authenticated(d.who()));
+    List<Envelope> frames = held;
+    held = null;
+    if (frames != null) for (Envelope env : frames) onRequest(d.who(), env);
+    return authenticated(d.who());
   }
 
   // ------------------------------------------------------------------ requests
 
-  private Behavior<Msg> onRequest(Device who, Envelope env) {
+  private Behavior<Object> onRequest(Device who, Envelope env) {
     Optional<Envelope> refusal = FrameRules.refusal(env);
     if (refusal.isPresent()) {
       conn.reply(refusal.get());
@@ -215,13 +273,9 @@ public final class Session {
         deps.users().user(who.user()).tell(Wire.ackKey(who.device(), env.getAck()));
         conn.done();
       }
-      case HEARTBEAT -> {
-        // counted, never refused; it also renews this session's registration (the entity may have restarted)
-        deps.admission().acquire();
-        askEntity(who, (ActorRef<UserEntity.Connected> replyTo) ->
-                new UserEntity.Connect(who.device(), pushes, who.startedAt(), replyTo),
-            (ok, err) -> new Answered(Request.HEARTBEAT, requestId, null, ok, err));
-      }
+      // answered here: the entity is not asked (it may be passivated; it finds this session again
+      // through the presence directory when it starts, see PresenceProtocol)
+      case HEARTBEAT -> conn.reply(Wire.heartbeat(requestId, latestSeq));
       case AUTH -> conn.reply(Wire.error(requestId, ErrorCode.BAD_REQUEST,
           "already authenticated as " + who.user() + "/" + who.device(), 0));
       default -> conn.reply(Envelopes.unsupported(env));
@@ -240,7 +294,7 @@ public final class Session {
     boolean admitted = send.getAttempt() > 0 ? deps.admission().tryAcquireForRetry() : deps.admission().tryAcquire();
     if (!admitted) {
       conn.reply(Wire.error(requestId, ErrorCode.UNAVAILABLE,
-          "node is busy; retry with the same client_msg_id", retryAfter.nodeBusy()));
+          "node is busy; retry with the same client_msg_id", retryAfter().nodeBusy()));
       return;
     }
     String cmid = send.getClientMsgId();
@@ -260,7 +314,7 @@ public final class Session {
       return;
     }
     if (!deps.admission().tryAcquire()) {
-      conn.reply(Wire.error(requestId, ErrorCode.UNAVAILABLE, "node is busy, sync again later", retryAfter.nodeBusy()));
+      conn.reply(Wire.error(requestId, ErrorCode.UNAVAILABLE, "node is busy, sync again later", retryAfter().nodeBusy()));
       return;
     }
     askEntity(who, (ActorRef<UserEntity.SyncResult> replyTo) -> Wire.sync(who.device(), env.getSync(), replyTo),
@@ -272,14 +326,12 @@ public final class Session {
       String reason = switch (a.kind()) {
         case SEND -> "message " + a.clientMsgId() + " not yet confirmed; retry with the same client_msg_id";
         case SYNC -> "sync not answered in time, retry";
-        case HEARTBEAT -> "heartbeat not answered in time, retry";
       };
-      return Wire.error(a.requestId(), ErrorCode.UNAVAILABLE, reason, retryAfter.entityTimeout());
+      return Wire.error(a.requestId(), ErrorCode.UNAVAILABLE, reason, retryAfter().entityTimeout());
     }
     return switch (a.kind()) {
       case SEND -> Wire.sendResult(a.requestId(), (UserEntity.SendResult) a.reply());
       case SYNC -> Wire.syncResult(a.requestId(), (UserEntity.SyncResult) a.reply());
-      case HEARTBEAT -> Wire.heartbeat(a.requestId(), (UserEntity.Connected) a.reply());
     };
   }
 
@@ -288,7 +340,7 @@ public final class Session {
    * back when the ask completes (answered or timed out), whether or not this session still lives.
    */
   private <T> void askEntity(Device who, Function<ActorRef<T>, UserEntity.Command> command,
-      Function2<T, Throwable, Msg> adapt) {
+      Function2<T, Throwable, Object> adapt) {
     Duration timeout = deps.settings().requestTimeout();
     CompletionStage<T> answer = AskPattern.ask(deps.users().user(who.user()), command, timeout,
         ctx.getSystem().scheduler());
@@ -298,25 +350,33 @@ public final class Session {
 
   // ------------------------------------------------------------------ pushes and the end
 
-  private Behavior<Msg> onPush(Device who, FromEntity p, boolean authenticated) {
-    if (p.event() instanceof UserEntity.NewItems n) {
+  private Behavior<Object> onPush(Device who, UserEntity.DeviceEvent event, boolean authenticated) {
+    if (event instanceof UserEntity.NewItems n) {
+      // the heartbeat answer from now on, even when the Notify itself is dropped
+      latestSeq = Math.max(latestSeq, n.latestSeq());
       // before AuthOk the client syncs anyway; after it, a slow client does not get pushes piled up
       if (authenticated) conn.push(Wire.notify(n));
       return Behaviors.same();
     }
-    if (p.event() instanceof UserEntity.SessionReplaced) {
+    if (event instanceof UserEntity.SessionReplaced) {
       return fatal(0, ErrorCode.SESSION_REPLACED, "device " + who.device() + " connected again elsewhere", 0, who);
     }
     return Behaviors.same();
   }
 
-  private Behavior<Msg> fatal(long requestId, ErrorCode code, String reason, int retryAfterMs, Device who) {
+  private Behavior<Object> fatal(long requestId, ErrorCode code, String reason, int retryAfterMs, Device who) {
     conn.closeAfter(Wire.fatal(requestId, code, reason, retryAfterMs));
     return closing(who);
   }
 
-  private Behavior<Msg> disconnect(Device who) {
-    deps.users().user(who.user()).tell(new UserEntity.Disconnect(who.device(), pushes));
-    return Behaviors.stopped();
+  /**
+   * The session stops (channel gone, or a failure): it leaves the presence directory. The entity
+   * is not told: it watches this actor, and a Disconnect would start an entity that was
+   * passivated, only to forget this session.
+   */
+  private Behavior<Object> leave(Device who) {
+    if (authTimer != null) authTimer.cancel();
+    if (who != null) deps.presence().unregister(who.user(), pushes);
+    return Behaviors.same();
   }
 }

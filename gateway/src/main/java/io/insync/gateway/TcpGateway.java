@@ -18,8 +18,6 @@ import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.handler.timeout.IdleStateEvent;
-import io.netty.handler.timeout.IdleStateHandler;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.Optional;
@@ -52,13 +50,13 @@ public final class TcpGateway implements AutoCloseable {
   private final Session.Deps deps;
   private final EventLoopGroup boss = new NioEventLoopGroup(1);
   private final EventLoopGroup workers;
+  private final IdleSweep idle;
   private final AtomicInteger open = new AtomicInteger();
   /** Session actor names are unique in the JVM: several gateways may share one actor system (tests). */
   private static final AtomicLong ids = new AtomicLong();
   private Channel tcpServer;
   private Channel wsServer;
 
-  private static final String IDLE = "idle";
   private static final String SESSION = "session";
 
   public TcpGateway(ActorSystem<?> system, Session.Deps deps) {
@@ -66,6 +64,7 @@ public final class TcpGateway implements AutoCloseable {
     this.settings = deps.settings();
     this.deps = deps;
     this.workers = new NioEventLoopGroup(settings.workerThreads());
+    this.idle = new IdleSweep(boss, settings.idleTimeout()); // on the acceptor's thread, mostly idle itself
   }
 
   /**
@@ -139,13 +138,13 @@ public final class TcpGateway implements AutoCloseable {
   }
 
   /**
-   * The stages every connection has after its framing, whatever the transport: the idle timeout
+   * The stages every connection has after its framing, whatever the transport: {@link FlowControl}
+   * and the bridge to the session actor, which also keeps the idle timeout with {@link IdleSweep}
    * (it sees decoded Envelopes only, so neither partial frames nor WebSocket pings keep a
-   * connection alive), {@link FlowControl}, and the bridge to the session actor. TCP installs
+   * connection alive). TCP installs
    * them when the connection opens, WebSocket once its upgrade is done.
    */
   private void installSessionStages(ChannelPipeline p) {
-    p.addLast(IDLE, new IdleStateHandler(settings.idleTimeout().toMillis(), 0, 0, TimeUnit.MILLISECONDS));
     p.addLast(FlowControl.NAME, new FlowControl(settings.backpressure()));
     p.addLast(SESSION, new SessionHandler());
   }
@@ -165,6 +164,7 @@ public final class TcpGateway implements AutoCloseable {
   public void close() {
     if (tcpServer != null) tcpServer.close().syncUninterruptibly();
     if (wsServer != null) wsServer.close().syncUninterruptibly();
+    idle.close();
     boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     workers.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
   }
@@ -173,10 +173,37 @@ public final class TcpGateway implements AutoCloseable {
    * Bridges one channel to its session actor. It starts when the channel is active with it in the
    * pipeline: at connect on TCP, at once when added after a WebSocket upgrade.
    */
-  private final class SessionHandler extends ChannelInboundHandlerAdapter {
+  private final class SessionHandler extends ChannelInboundHandlerAdapter implements IdleSweep.Watched {
     private ActorRef<Session.Msg> session;
     private FlowControl flow;
     private boolean started;
+    private Channel channel;
+    private volatile long lastRead;
+
+    @Override
+    public long lastReadNanos() {
+      return lastRead;
+    }
+
+    @Override
+    public boolean heldBack() {
+      return flow != null && flow.pausedForOutstanding();
+    }
+
+    @Override
+    public void touch() {
+      lastRead = System.nanoTime();
+    }
+
+    @Override
+    public void idle() {
+      channel.eventLoop().execute(() -> {
+        if (channel.isActive()) {
+          Connection.closeAfterWrite(channel, Envelopes.error(0, ErrorCode.TIMEOUT,
+              "nothing received for " + settings.idleTimeout().toSeconds() + "s", 0, true));
+        }
+      });
+    }
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
@@ -198,28 +225,26 @@ public final class TcpGateway implements AutoCloseable {
         return;
       }
       flow = (FlowControl) ctx.pipeline().get(FlowControl.NAME);
+      channel = ctx.channel();
+      lastRead = System.nanoTime();
+      idle.add(this);
       session = system.systemActorOf(Session.create(new Connection(ctx.channel(), flow), deps),
           "session-" + ids.incrementAndGet(), Props.empty());
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-      if (msg instanceof Envelope e && session != null) session.tell(new Session.FrameIn(e));
+      if (msg instanceof Envelope e && session != null) {
+        lastRead = System.nanoTime();
+        session.tell(new Session.FrameIn(e));
+      }
     }
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
       if (started) open.decrementAndGet();
+      idle.remove(this);
       if (session != null) session.tell(Session.Closed.INSTANCE);
-    }
-
-    @Override
-    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-      // while the gateway itself holds reading back (its entities are slow), silence is not the client's
-      if (evt instanceof IdleStateEvent && !(flow != null && flow.pausedForOutstanding())) {
-        Connection.closeAfterWrite(ctx.channel(), Envelopes.error(0, ErrorCode.TIMEOUT,
-            "nothing received for " + settings.idleTimeout().toSeconds() + "s", 0, true));
-      }
     }
 
     @Override

@@ -72,8 +72,12 @@ final class Wire {
   }
 
   static Envelope heartbeat(long requestId, UserEntity.Connected c) {
+    return heartbeat(requestId, c.latestSeq());
+  }
+
+  static Envelope heartbeat(long requestId, long latestSeq) {
     return Envelope.newBuilder().setRequestId(requestId)
-        .setHeartbeat(Heartbeat.newBuilder().setLatestSeq(c.latestSeq())).build();
+        .setHeartbeat(Heartbeat.newBuilder().setLatestSeq(latestSeq)).build();
   }
 
   static Envelope sendResult(long requestId, UserEntity.SendResult result) {

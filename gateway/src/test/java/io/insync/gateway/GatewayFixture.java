@@ -23,6 +23,8 @@ final class GatewayFixture implements AutoCloseable {
   static final TokenSigner TOKENS = TokenSigner.fromSecret("gateway-test-secret");
 
   final FakeUser users = new FakeUser();
+  /** This gateway's presence directory (not registered with a Receptionist here). */
+  final Presence presence = new Presence();
   final GatewaySettings settings;
   final TcpGateway gateway;
   final Transport transport;
@@ -43,7 +45,7 @@ final class GatewayFixture implements AutoCloseable {
         .withFallback(ConfigFactory.load());
     settings = GatewaySettings.fromConfig(config);
     ActorRef<UserEntity.Command> fake = kit.spawn(users.behavior());
-    gateway = new TcpGateway(kit.system(), new Session.Deps(settings, id -> fake, TOKENS));
+    gateway = new TcpGateway(kit.system(), new Session.Deps(settings, id -> fake, TOKENS, presence));
     address = gateway.start();
     wsAddress = gateway.webSocketAddress().orElse(null);
   }

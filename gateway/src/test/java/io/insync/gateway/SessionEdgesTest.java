@@ -48,17 +48,18 @@ class SessionEdgesTest {
   }
 
   @Test
-  void aConnectionClosedWhileAuthenticatingLeavesTheEntity() throws Exception {
+  void aConnectionClosedWhileAuthenticatingLeavesThePresenceDirectoryAndTheSessionStops() throws Exception {
     try (GatewayFixture gw = new GatewayFixture(kit, transport, "")) {
       gw.users.answerConnect = false;
       UserEntity.Connect connect;
       try (TestClient c = gw.connect()) {
         c.send(Envelopes.auth(1, GatewayFixture.token("alice", "phone"), "t"));
         connect = gw.users.next(UserEntity.Connect.class);
+        assertEquals(1, gw.presence.sessionsOf("alice").size(), "registered before the Connect was sent");
       }
-      UserEntity.Disconnect gone = gw.users.next(UserEntity.Disconnect.class);
-      assertEquals("phone", gone.device());
-      assertEquals(connect.session(), gone.session());
+      // the entity watches the session (it learns of the stop that way, no Disconnect that could start it)
+      kit.createTestProbe().expectTerminated(connect.session(), java.time.Duration.ofSeconds(5));
+      assertEquals(List.of(), gw.presence.sessionsOf("alice"));
     }
   }
 

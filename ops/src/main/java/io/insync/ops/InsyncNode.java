@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import io.insync.cluster.UserSharding;
 import io.insync.core.auth.TokenSigner;
 import io.insync.gateway.GatewaySettings;
+import io.insync.gateway.Presence;
 import io.insync.gateway.Session;
 import io.insync.gateway.TcpGateway;
 import io.insync.ops.ready.NodeProbes;
@@ -67,7 +68,7 @@ public final class InsyncNode implements AutoCloseable {
             + "Set INSYNC_TOKEN_SECRET (insync.gateway.token-secret) for any real deployment.");
       }
       TcpGateway gateway = new TcpGateway(system,
-          new Session.Deps(gs, users, TokenSigner.fromSecret(gs.tokenSecret())));
+          new Session.Deps(gs, users, TokenSigner.fromSecret(gs.tokenSecret()), Presence.start(system)));
       InetSocketAddress bound = gateway.start();
       CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseServiceUnbind(), "tcp-gateway-close",
           () -> CompletableFuture.supplyAsync(() -> {

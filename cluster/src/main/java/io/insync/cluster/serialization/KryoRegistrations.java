@@ -61,6 +61,9 @@ public final class KryoRegistrations {
     k.register(UserEntity.Status.class, 316);
     k.register(UserEntity.KeepAlive.class, 317);
     k.register(io.insync.protocol.ErrorCode.class, 318);
+    k.register(UserEntity.SessionsFound.class, 319);
+    k.register(io.insync.persistence.user.PresenceProtocol.Lookup.class, 320);
+    k.register(io.insync.persistence.user.PresenceProtocol.PresentSession.class, 321);
 
     // delivery keepers (ids 400-419)
     k.register(io.insync.cluster.DeliveryKeeper.Keep.class, 400);

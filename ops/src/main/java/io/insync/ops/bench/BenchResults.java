@@ -106,9 +106,11 @@ public final class BenchResults {
   public static Step idle(IdleBench.Report r, List<CpuMeter.CpuUse> cpu) {
     Map<String, String> c = new LinkedHashMap<>();
     c.put("connections", r.connected() + " of " + r.requested());
-    c.put("heap before / with / after close (MiB)", num(r.heapBeforeBytes() / 1048576.0, 1) + " / "
-        + num(r.heapAfterBytes() / 1048576.0, 1) + " / " + num(r.heapAfterCloseBytes() / 1048576.0, 1));
+    c.put("nodes", String.valueOf(r.nodes().size()));
     c.put("heap per connection (bytes)", num(r.bytesPerConnection(), 0));
+    c.put("live objects per connection (bytes)", num(r.liveBytesPerConnection(), 0));
+    c.put("RSS per connection (bytes)", num(r.rssBytesPerConnection(), 0));
+    c.put("node CPU per heartbeat (µs)", num(r.cpuMicrosPerHeartbeat(), 0));
     c.put("connect (s)", num(r.connectSeconds(), 1));
     c.put("settle (s)", num(r.settleSeconds(), 0));
     return new Step(r.requested() + " idle", c, r.toJson(), cpu, 0, "message",

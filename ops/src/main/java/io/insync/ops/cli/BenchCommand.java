@@ -43,8 +43,10 @@ import picocli.CommandLine.Spec;
             + "between random distinct users at a fixed rate (open loop: latency counts from each message's scheduled "
             + "send time). Reports sent/acked/delivered per second, send->SendAck and send->delivered (recipient's "
             + "onItems) latency, errors, and checks that every acked message was delivered exactly once.",
-        "Idle mode (--idle-connections N): node heap per idle authenticated connection (full GC via jcmd before "
-            + "and after opening N connections)."})
+        "Idle mode (--idle-connections N): node heap and RSS per idle authenticated connection (full GC via jcmd "
+            + "before and after opening N connections) and node CPU per heartbeat; the connections come from "
+            + "--processes child JVMs (each at most " + IdleBench.MAX_PER_PROCESS + ", bound to 127.0.0.2, .3, ...) "
+            + "and are spread over --targets."})
 final class BenchCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
@@ -102,9 +104,28 @@ final class BenchCommand implements Callable<Integer> {
   int ioThreads;
 
   @Option(names = "--idle-connections", paramLabel = "N",
-      description = "idle mode: open N authenticated connections and report the node's heap per connection (max "
-          + IdleBench.MAX_CONNECTIONS + ")")
+      description = "idle mode: open N authenticated connections and report the node's heap per connection (at most "
+          + IdleBench.MAX_PER_PROCESS + " per --processes)")
   Integer idleConnections;
+
+  @Option(names = "--processes", defaultValue = "1", paramLabel = "K",
+      description = "idle mode: child load-generator JVMs, each binding to its own 127.0.0.N (default ${DEFAULT-VALUE}, "
+          + "max " + IdleBench.MAX_PROCESSES + ")")
+  int processes;
+
+  @Option(names = "--targets", paramLabel = "HOST:PORT,...",
+      description = "idle mode: gateways to spread the connections over, round-robin (default: --server); each "
+          + "node's pid is the process listening on its port")
+  String targets;
+
+  @Option(names = "--cpu-window", defaultValue = "60s", converter = DurationConverter.class,
+      description = "idle mode: node CPU is measured over this long without and then with the connections "
+          + "(default ${DEFAULT-VALUE})")
+  Duration cpuWindow;
+
+  @Option(names = "--heartbeat-interval", defaultValue = "30s", converter = DurationConverter.class,
+      description = "idle mode: how often each client heartbeats (default ${DEFAULT-VALUE}, the server's default)")
+  Duration heartbeatInterval;
 
   @Option(names = "--settle", defaultValue = "30s", converter = DurationConverter.class,
       description = "idle mode: how long the connections idle before the measurement (default ${DEFAULT-VALUE})")
@@ -167,15 +188,29 @@ final class BenchCommand implements Callable<Integer> {
       case IDLE -> {
         InetSocketAddress address = serverAddress();
         int n = idleConnections != null ? idleConnections : 10_000;
-        long pid = pid(nodePid, ProcStat.Kind.NODE, "--node-pid", address.getPort()).orElseThrow(() ->
-            new IllegalStateException("no insync node found in /proc (no JVM runs `insync.jar up` or `insync.jar "
-                + "node`); pass --node-pid"));
-        settings = String.format(Locale.ROOT, "server %s, %d connections, settle %s, node pid %d", server, n,
-            human(settle), pid);
-        CpuMeter meter = new CpuMeter(CpuMeter.roles(OptionalLong.of(pid), OptionalLong.empty()));
+        List<InetSocketAddress> nodes = new java.util.ArrayList<>();
+        if (targets == null) nodes.add(address);
+        else for (String t : targets.split(",")) nodes.add(ClientCommands.parseAddress(t.trim()));
+        List<Long> pids = new java.util.ArrayList<>();
+        for (InetSocketAddress a : nodes) {
+          if (!a.getAddress().isLoopbackAddress()) {
+            throw new IllegalArgumentException("bench only targets loopback addresses, got " + a);
+          }
+          if (nodes.size() == 1) {
+            pids.add(pid(nodePid, ProcStat.Kind.NODE, "--node-pid", a.getPort()).orElseThrow(() ->
+                new IllegalStateException("no insync node found in /proc (no JVM runs `insync.jar up` or `insync.jar "
+                    + "node`); pass --node-pid")));
+          } else {
+            pids.add(JvmProbe.pidListeningOn(a.getPort()).orElseThrow(() ->
+                new IllegalStateException("no process listens on port " + a.getPort())));
+          }
+        }
+        settings = String.format(Locale.ROOT, "targets %s, %d connections from %d processes, settle %s, cpu window %s, "
+            + "heartbeat %s, node pids %s", nodes, n, processes, human(settle), human(cpuWindow), human(heartbeatInterval), pids);
+        CpuMeter meter = new CpuMeter(CpuMeter.roles(OptionalLong.of(pids.get(0)), OptionalLong.empty()));
         meter.start();
-        IdleBench.Report r = new IdleBench(new IdleBench.Settings(List.of(address), n, pid, settle,
-            connectConcurrency, ioThreads, secret()), System.err).run();
+        IdleBench.Report r = new IdleBench(new IdleBench.Settings(nodes, pids, n, processes, settle, cpuWindow,
+            heartbeatInterval, connectConcurrency, ioThreads, secret()), System.err).run();
         List<CpuMeter.CpuUse> cpu = meter.stop();
         print(json ? r.toJson() + System.lineSeparator() : r.toTable());
         steps.add(BenchResults.idle(r, cpu));

@@ -82,13 +82,6 @@ class BenchPartsTest {
   }
 
   @Test
-  void idleReportArithmetic() {
-    IdleBench.Report r = new IdleBench.Report(1, 10_000, 10_000, 100L << 20, (100L << 20) + 10_000L * 8192, 0, 5, 30);
-    assertEquals(8192.0, r.bytesPerConnection(), 1e-9);
-    assertTrue(r.toJson().contains("\"bytes_per_connection\":8192.000"));
-  }
-
-  @Test
   void parsesHeapInfoOfG1AndParallel() {
     String g1 = """
          garbage-first heap   total 262144K, used 21504K [0x00000000f0000000, 0x0000000100000000)

@@ -102,10 +102,14 @@ class BenchResultsTest {
     assertTrue(md.contains("µs of CPU per insert"), md);
     assertTrue(md.contains("| raw inserts | 100 | 50 | 40 | 20 | 70 |"), md); // 20 s / 400,000 = 50 µs; 8 s -> 20
 
-    IdleBench.Report r = new IdleBench.Report(9, 100, 100, 10L << 20, (10L << 20) + 100 * 4096, 10L << 20, 1.5, 30);
+    // 100 connections: +4,096 heap, +3,000 live objects, +12,000 RSS bytes each; 200 heartbeats in a 60 s window
+    // (30 s interval) cost 28 ms more than the idle window: 140 µs each
+    IdleBench.NodeFigures node = new IdleBench.NodeFigures(9, 7400, 10L << 20, (10L << 20) + 100 * 4096, 10L << 20,
+        100L << 20, (100L << 20) + 100 * 12_000, 100, 128, 5L << 20, (5L << 20) + 100 * 3000, 0);
+    IdleBench.Report r = new IdleBench.Report(100, 100, 1, 1.5, 30, 60, 30, List.of(node));
     String idle = BenchResults.markdown(new BenchResults.Header("idle", "bin/insync bench idle", "unknown",
         Instant.EPOCH, HEADER.machine(), "x"), List.of(BenchResults.idle(r, List.of(new CpuMeter.CpuUse("node", 9, 3, 30)))));
-    assertTrue(idle.contains("| 100 idle | 100 of 100 | 10.0 / 10.4 / 10.0 | 4,096 | 1.5 | 30 |"), idle);
+    assertTrue(idle.contains("| 100 idle | 100 of 100 | 1 | 4,096 | 3,000 | 12,000 | 140 | 1.5 | 30 |"), idle);
     assertTrue(idle.contains("| step | node % core |\n"), "no per-message columns without messages: " + idle);
     assertTrue(idle.contains("| 100 idle | 10 |"), idle);
     assertTrue(idle.contains("## CPU during the whole run"), idle);

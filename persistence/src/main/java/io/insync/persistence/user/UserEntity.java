@@ -114,11 +114,12 @@ public final class UserEntity
   public record AckKey(String device, long key) implements Command {}
 
   /**
-   * A device's session is online (sent on auth and on every heartbeat): it will get
-   * {@link NewItems}. A newer session of the same device replaces the older one; "newer" is
-   * decided by {@code sessionStartedAt} (epoch millis at which the gateway accepted the session's
-   * Auth, the same on every Connect of that session), so a delayed Connect of a dead session can
-   * never evict a newer one.
+   * A device's session is online (sent once, on auth; heartbeats are answered by the session
+   * itself): it will get {@link NewItems}. A newer session of the same device replaces the older
+   * one; "newer" is decided by {@code sessionStartedAt} (epoch millis at which the gateway accepted
+   * the session's Auth), so a delayed Connect of a dead session can never evict a newer one. An
+   * entity that starts while sessions are connected learns them from the nodes' presence
+   * directories instead ({@link SessionsFound}, see {@link PresenceProtocol}).
    */
   public record Connect(String device, ActorRef<DeviceEvent> session, long sessionStartedAt,
       ActorRef<Connected> replyTo)
@@ -126,7 +127,23 @@ public final class UserEntity
 
   public record Connected(long latestSeq, long deviceKey) implements ClusterMessage {}
 
+  /**
+   * The session is closing. Sessions no longer send it (a closing connection must not start a
+   * passivated entity; the entity watches its sessions anyway); still served for older gateways.
+   */
   public record Disconnect(String device, ActorRef<DeviceEvent> session) implements Command {}
+
+  /**
+   * A node's presence directory answers a {@link PresenceProtocol.Lookup}: these sessions of
+   * {@code user} are connected there. Each is registered as if it had sent {@link Connect} and
+   * gets a {@link NewItems} with the latest seq at once (an item persisted while the lookup was in
+   * flight reaches it that way).
+   */
+  public record SessionsFound(String user, List<PresenceProtocol.PresentSession> sessions) implements Command {
+    public SessionsFound {
+      sessions = List.copyOf(sessions);
+    }
+  }
 
   /** Pushed to sessions. */
   public interface DeviceEvent extends ClusterMessage {}
@@ -215,9 +232,14 @@ public final class UserEntity
    *     pending, wherever its shard moves (see cluster's DeliveryKeeper).
    */
   public record Deps(UserSettings settings, UserRefs refs, CurrentEventsByPersistenceIdQuery readJournal,
-      PendingDeliveries keeper) {
+      PendingDeliveries keeper, PresenceProtocol.Directories presences) {
     public Deps(UserSettings settings, UserRefs refs, CurrentEventsByPersistenceIdQuery readJournal) {
-      this(settings, refs, readJournal, PendingDeliveries.NONE);
+      this(settings, refs, readJournal, PendingDeliveries.NONE, PresenceProtocol.Directories.NONE);
+    }
+
+    public Deps(UserSettings settings, UserRefs refs, CurrentEventsByPersistenceIdQuery readJournal,
+        PendingDeliveries keeper) {
+      this(settings, refs, readJournal, keeper, PresenceProtocol.Directories.NONE);
     }
   }
 
@@ -245,6 +267,7 @@ public final class UserEntity
   private final CurrentEventsByPersistenceIdQuery readJournal;
   private final PendingDeliveries keeper;
   private final WriteBatcher.Gate gate;
+  private final PresenceProtocol.Directories presences;
 
   // runtime only: rebuilt by activity after a restart, never persisted
   /** Attempt ids of deliveries: unique in the JVM, so no incarnation can take another's reply for its own. */
@@ -271,6 +294,7 @@ public final class UserEntity
     this.readJournal = deps.readJournal();
     this.keeper = deps.keeper();
     this.gate = gate;
+    this.presences = deps.presences();
   }
 
   @Override
@@ -319,8 +343,15 @@ public final class UserEntity
           // a write that failed (and restarted us) never completed: what it held back may go now
           gate.writing = false;
           releaseHeld();
+          // which of this user's devices are connected (to any node)? The replies register them.
+          PresenceProtocol.Lookup lookup = new PresenceProtocol.Lookup(userId, ctx.getSelf().narrow());
+          var directories = presences.all();
+          for (ActorRef<PresenceProtocol.Lookup> directory : directories) directory.tell(lookup);
+          ctx.getLog().debug("user {} started (seq {}), asked {} presence directories", userId, state.lastSeq(),
+              directories.size());
         })
         .onSignal(org.apache.pekko.actor.typed.PostStop.class, (state, signal) -> {
+          ctx.getLog().debug("user {} stopped", userId);
           // stopped (hand-off, passivation, node leaving) with deliveries pending: have them resumed
           if (state.pendingCount() > outbox.confirmedNotWritten()) keeper.pending(userId);
         })
@@ -362,6 +393,7 @@ public final class UserEntity
         .onCommand(Sync.class, this::onSync)
         .onCommand(AckKey.class, this::onAck)
         .onCommand(Connect.class, this::onConnect)
+        .onCommand(SessionsFound.class, this::onSessionsFound)
         .onCommand(Disconnect.class, (s, c) -> {
           DeviceSession current = sessions.get(c.device());
           if (current != null && current.ref().equals(c.session())) {
@@ -616,23 +648,46 @@ public final class UserEntity
   }
 
   private ReplyEffect<Event, UserState> onConnect(UserState state, Connect c) {
-    Connected reply = new Connected(state.lastSeq(), deviceKey(state, c.device()));
-    DeviceSession old = sessions.get(c.device());
-    if (old != null && old.ref().equals(c.session())) {
-      return Effect().reply(c.replyTo(), reply); // a heartbeat of the registered session
+    register(c.device(), c.session(), c.sessionStartedAt());
+    return Effect().reply(c.replyTo(), new Connected(state.lastSeq(), deviceKey(state, c.device())));
+  }
+
+  private ReplyEffect<Event, UserState> onSessionsFound(UserState state, SessionsFound f) {
+    if (!userId.equals(f.user())) return Effect().noReply(); // not ours: never register another user's device
+    NewItems latest = new NewItems(userId, state.lastSeq(), List.of());
+    int registered = 0;
+    for (PresenceProtocol.PresentSession s : f.sessions()) {
+      if (register(s.device(), s.session(), s.startedAt())) {
+        s.session().tell(latest);
+        registered++;
+      }
     }
-    if (old != null && c.sessionStartedAt() < old.startedAt()) {
-      // a delayed Connect of an older session: it must never evict the newer one
-      c.session().tell(new SessionReplaced(userId, c.device()));
-      return Effect().reply(c.replyTo(), reply);
+    if (!f.sessions().isEmpty()) {
+      ctx.getLog().debug("user {}: {} of {} sessions found by a presence directory registered, told seq {}",
+          userId, registered, f.sessions().size(), state.lastSeq());
+    }
+    return Effect().noReply();
+  }
+
+  /**
+   * Registers a device's session unless a newer session of the device is registered (that one
+   * wins; the older is told SessionReplaced). Returns whether {@code session} is now registered.
+   */
+  private boolean register(String device, ActorRef<DeviceEvent> session, long startedAt) {
+    DeviceSession old = sessions.get(device);
+    if (old != null && old.ref().equals(session)) return true; // already registered
+    if (old != null && startedAt < old.startedAt()) {
+      // a delayed Connect (or a lookup reply) of an older session: it must never evict the newer one
+      session.tell(new SessionReplaced(userId, device));
+      return false;
     }
     if (old != null) {
       ctx.unwatch(old.ref());
-      old.ref().tell(new SessionReplaced(userId, c.device()));
+      old.ref().tell(new SessionReplaced(userId, device));
     }
-    sessions.put(c.device(), new DeviceSession(c.session(), c.sessionStartedAt()));
-    ctx.watchWith(c.session(), new SessionGone(c.device(), c.session()));
-    return Effect().reply(c.replyTo(), reply);
+    sessions.put(device, new DeviceSession(session, startedAt));
+    ctx.watchWith(session, new SessionGone(device, session));
+    return true;
   }
 
   private long deviceKey(UserState state, String device) {
