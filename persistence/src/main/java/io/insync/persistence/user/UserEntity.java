@@ -657,6 +657,9 @@ public final class UserEntity
     NewItems latest = new NewItems(userId, state.lastSeq(), List.of());
     int registered = 0;
     for (PresenceProtocol.PresentSession s : f.sessions()) {
+      DeviceSession known = sessions.get(s.device());
+      // a session that registered itself (Connect) got the latest seq in its Connected: no push
+      if (known != null && known.ref().equals(s.session())) continue;
       if (register(s.device(), s.session(), s.startedAt())) {
         s.session().tell(latest);
         registered++;
