@@ -38,7 +38,7 @@ import picocli.CommandLine.Spec;
             + "flags choose: --cassandra-baseline, --idle-connections N, else one one-to-one step at --rate). Every run "
             + "writes a Markdown table and a JSON file under --results-dir (bench-results/<yyyyMMdd-HHmmss>-<scenario>"
             + ".md/.json) with the command, commit, date, machine and per step the figures and the CPU of node, "
-            + "Cassandra and this bench (% of a core, µs per message).",
+            + "Cassandra and this bench (%% of a core, µs per message).",
         "one-to-one: connects --users users (one device each, auto sync on) and sends 1:1 messages "
             + "between random distinct users at a fixed rate (open loop: latency counts from each message's scheduled "
             + "send time). Reports sent/acked/delivered per second, send->SendAck and send->delivered (recipient's "
