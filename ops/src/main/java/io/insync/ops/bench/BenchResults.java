@@ -82,6 +82,7 @@ public final class BenchResults {
     c.put("send→ack p50 / p90 / p99 / p99.9 / max (ms)", percentiles(r.ackLatencyMicros()));
     c.put("send→delivered p50 / p90 / p99 / p99.9 / max (ms)", percentiles(r.deliverLatencyMicros()));
     c.put("errors", errors(r));
+    c.put("journal writes/msg", r.journalWritesPerDelivered() < 0 ? "-" : num(r.journalWritesPerDelivered(), 2));
     DeliveryLedger.Check k = r.check();
     c.put("exactly once", k.exactlyOnce() ? "yes (" + num(k.sent(), 0) + " sent)"
         : String.format(Locale.ROOT, "NO: missing %,d, duplicated %,d, misrouted %,d (of %,d sent)", k.missing(),

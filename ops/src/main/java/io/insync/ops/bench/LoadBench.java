@@ -44,7 +44,16 @@ public final class LoadBench {
   /** What to run. */
   public record Settings(List<InetSocketAddress> servers, int users, double rate, Duration duration,
       Duration warmup, int payloadBytes, Duration drain, Duration sendTimeout, int connectConcurrency,
-      int ioThreads, long seed, String secret, OptionalLong nodePid, OptionalLong cassandraPid) {
+      int ioThreads, long seed, String secret, OptionalLong nodePid, OptionalLong cassandraPid,
+      JournalWrites journalWrites) {
+    /** Without a journal-write counter. */
+    public Settings(List<InetSocketAddress> servers, int users, double rate, Duration duration, Duration warmup,
+        int payloadBytes, Duration drain, Duration sendTimeout, int connectConcurrency, int ioThreads, long seed,
+        String secret, OptionalLong nodePid, OptionalLong cassandraPid) {
+      this(servers, users, rate, duration, warmup, payloadBytes, drain, sendTimeout, connectConcurrency, ioThreads,
+          seed, secret, nodePid, cassandraPid, null);
+    }
+
     public Settings {
       if (users < 2) throw new IllegalArgumentException("--users must be at least 2");
       if (!(rate > 0)) throw new IllegalArgumentException("--rate must be positive");
@@ -125,6 +134,7 @@ public final class LoadBench {
 
       CpuMeter cpuMeter = new CpuMeter(CpuMeter.roles(s.nodePid(), s.cassandraPid()));
       List<CpuMeter.CpuUse> cpuUse = new ArrayList<>();
+      long[] journalWrites = {-1};
 
       long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(200);
       FixedRateSchedule schedule = new FixedRateSchedule(start, s.rate(), total);
@@ -135,8 +145,13 @@ public final class LoadBench {
       Thread cpuSampler = start("bench-cpu", true, () -> {
         sleepUntil(windowStart);
         cpuMeter.start();
+        OptionalLong writesBefore = s.journalWrites() == null ? OptionalLong.empty() : s.journalWrites().count();
         sleepUntil(windowEnd);
         List<CpuMeter.CpuUse> used = cpuMeter.stop();
+        OptionalLong writesAfter = s.journalWrites() == null ? OptionalLong.empty() : s.journalWrites().count();
+        synchronized (journalWrites) {
+          journalWrites[0] = JournalWrites.between(writesBefore, writesAfter);
+        }
         synchronized (cpuUse) {
           cpuUse.addAll(used);
         }
@@ -156,13 +171,17 @@ public final class LoadBench {
         used = List.copyOf(cpuUse);
       }
       for (CpuMeter.CpuUse u : used) cpu.put(u.role(), u.percentOfCore());
+      long writes;
+      synchronized (journalWrites) {
+        writes = journalWrites[0];
+      }
       Map<String, Long> errs = new LinkedHashMap<>();
       serverErrors.forEach((k, v) -> errs.put(k, v.sum()));
       return new LoadReport(run, s.servers().stream().map(a -> a.getHostString() + ":" + a.getPort())
               .collect(java.util.stream.Collectors.joining(",")), s.users(), s.rate(), warmupNanos / 1e9, durationNanos / 1e9,
           s.payloadBytes(), sentInWindow.get(), ackedInWindow.get(), deliveredInWindow.get(), ackHist.copy(),
           deliverHist.copy(), sendErrors.sum(), sendTimeouts.sum(), disconnects.sum(), errs,
-          TimeUnit.NANOSECONDS.toMicros(maxLagNanos.get()), ledger.check((int) sentTotal.get()), cpu, used);
+          TimeUnit.NANOSECONDS.toMicros(maxLagNanos.get()), ledger.check((int) sentTotal.get()), cpu, used, writes);
     } finally {
       for (InsyncClient c : clients) c.close();
       group.shutdownGracefully(0, 2, TimeUnit.SECONDS).await(10, TimeUnit.SECONDS);

@@ -31,7 +31,8 @@ public record LoadReport(
     long maxSendLagMicros,
     DeliveryLedger.Check check,
     Map<String, Double> cpuPercent,
-    List<CpuMeter.CpuUse> cpuUse) {
+    List<CpuMeter.CpuUse> cpuUse,
+    long journalWritesInWindow) {
 
   public LoadReport {
     cpuUse = List.copyOf(cpuUse);
@@ -45,7 +46,12 @@ public record LoadReport(
       Map<String, Double> cpuPercent) {
     this(run, server, users, targetRate, warmupSeconds, measuredSeconds, payloadBytes, sentInWindow, ackedInWindow,
         deliveredInWindow, ackLatencyMicros, deliverLatencyMicros, sendErrors, sendTimeouts, disconnects,
-        serverErrors, maxSendLagMicros, check, cpuPercent, List.of());
+        serverErrors, maxSendLagMicros, check, cpuPercent, List.of(), -1);
+  }
+
+  /** Journal writes per message delivered in the window; negative when not measured. */
+  public double journalWritesPerDelivered() {
+    return journalWritesInWindow < 0 || deliveredInWindow == 0 ? -1 : (double) journalWritesInWindow / deliveredInWindow;
   }
 
   public double sentPerSecond() {
@@ -114,6 +120,8 @@ public record LoadReport(
         .put("server_errors", errs)
         .put("max_send_lag_ms", maxSendLagMicros / 1000.0)
         .put("cpu_percent", cpu)
+        .put("journal_writes", journalWritesInWindow)
+        .put("journal_writes_per_delivered", journalWritesPerDelivered())
         .put("delivery_check", exactly)
         .toString();
   }
@@ -136,6 +144,10 @@ public record LoadReport(
       b.append("  CPU during the measured window (% of one core): ");
       new TreeMap<>(cpuPercent).forEach((k, v) -> b.append(String.format(Locale.ROOT, "%s %.0f%%  ", k, v)));
       b.append(String.format("%n"));
+    }
+    if (journalWritesInWindow >= 0) {
+      b.append(String.format(Locale.ROOT, "  journal writes in the measured window: %d (%.2f per delivered message)%n",
+          journalWritesInWindow, journalWritesPerDelivered()));
     }
     b.append(String.format(Locale.ROOT, "%n  exactly-once check over all %d messages sent: %s%n", check.sent(),
         check.exactlyOnce() ? "OK" : "FAILED"));

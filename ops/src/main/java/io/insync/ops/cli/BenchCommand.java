@@ -6,6 +6,7 @@ import io.insync.ops.bench.CassandraBaseline;
 import io.insync.ops.bench.CpuMeter;
 import io.insync.ops.bench.IdleBench;
 import io.insync.ops.bench.JvmProbe;
+import io.insync.ops.bench.JournalWrites;
 import io.insync.ops.bench.LoadBench;
 import io.insync.ops.bench.LoadReport;
 import io.insync.ops.bench.ProcStat;
@@ -150,11 +151,16 @@ final class BenchCommand implements Callable<Integer> {
       + "time, to compare a load run with the machine's write capacity measured in the same hour")
   boolean cassandraBaseline;
 
-  @Option(names = "--cassandra-host", defaultValue = "127.0.0.1", description = "baseline mode: Cassandra host (default ${DEFAULT-VALUE})")
+  @Option(names = "--cassandra-host", defaultValue = "127.0.0.1", description = "Cassandra host: the baseline's target, and where one-to-one reads the journal writes per message (default ${DEFAULT-VALUE})")
   String cassandraHost;
 
-  @Option(names = "--cassandra-dc", defaultValue = "dc1", description = "baseline mode: Cassandra data centre (default ${DEFAULT-VALUE})")
+  @Option(names = "--cassandra-dc", defaultValue = "dc1", description = "Cassandra data centre (baseline, and one-to-one's journal-write count) (default ${DEFAULT-VALUE})")
   String cassandraDc;
+
+  @Option(names = "--journal-table", defaultValue = "insync_journal.messages",
+      description = "one-to-one: the journal table whose coordinated writes (Cassandra's system_views) are counted per "
+          + "delivered message; the column shows '-' when Cassandra does not answer (default ${DEFAULT-VALUE})")
+  String journalTable;
 
   @Option(names = "--in-flight", defaultValue = "64", description = "baseline mode: inserts in flight (default ${DEFAULT-VALUE})")
   int inFlight;
@@ -228,15 +234,20 @@ final class BenchCommand implements Callable<Integer> {
             human(duration), payloadBytes, human(drain), human(sendTimeout), seed);
         rc = 0;
         String tokenSecret = secret();
-        for (double stepRate : stepRates) {
-          System.err.printf(Locale.ROOT, "bench one-to-one: step %d of %d, %.0f msg/s%n", steps.size() + 1,
-              stepRates.size(), stepRate);
-          LoadReport r = new LoadBench(new LoadBench.Settings(List.of(address), users, stepRate, duration, warmup,
-              payloadBytes, drain, sendTimeout, connectConcurrency, ioThreads, seed, tokenSecret, node, cassandra),
-              System.err).run();
-          print(json ? r.toJson() + System.lineSeparator() : r.toTable());
-          steps.add(BenchResults.oneToOne(r));
-          if (!(r.check().exactlyOnce() && r.sendErrors() == 0 && r.sendTimeouts() == 0)) rc = 1;
+        JournalWrites writes = journalWrites();
+        try {
+          for (double stepRate : stepRates) {
+            System.err.printf(Locale.ROOT, "bench one-to-one: step %d of %d, %.0f msg/s%n", steps.size() + 1,
+                stepRates.size(), stepRate);
+            LoadReport r = new LoadBench(new LoadBench.Settings(List.of(address), users, stepRate, duration, warmup,
+                payloadBytes, drain, sendTimeout, connectConcurrency, ioThreads, seed, tokenSecret, node, cassandra,
+                writes), System.err).run();
+            print(json ? r.toJson() + System.lineSeparator() : r.toTable());
+            steps.add(BenchResults.oneToOne(r));
+            if (!(r.check().exactlyOnce() && r.sendErrors() == 0 && r.sendTimeouts() == 0)) rc = 1;
+          }
+        } finally {
+          if (writes != null) writes.close();
         }
       }
     }
@@ -276,6 +287,24 @@ final class BenchCommand implements Callable<Integer> {
     }
     if (rates != null) BenchScenario.parseRates(rates); // bad input fails before anything runs
     return s;
+  }
+
+  /** The journal-write counter for one-to-one steps, or null (with a note) when Cassandra does not answer. */
+  private JournalWrites journalWrites() {
+    int dot = journalTable.indexOf('.');
+    if (dot <= 0 || dot == journalTable.length() - 1) {
+      throw new IllegalArgumentException("--journal-table must be KEYSPACE.TABLE, got '" + journalTable + "'");
+    }
+    InetSocketAddress c = new InetSocketAddress(cassandraHost, cassandraPort);
+    JournalWrites w = c.getAddress() != null && c.getAddress().isLoopbackAddress()
+        ? JournalWrites.open(c, cassandraDc, journalTable.substring(0, dot), journalTable.substring(dot + 1)) : null;
+    if (w == null || w.count().isEmpty()) {
+      System.err.println("bench: cannot read journal writes from Cassandra at " + cassandraHost + ":" + cassandraPort
+          + " (system_views.coordinator_write_latency); no journal writes per message");
+      if (w != null) w.close();
+      return null;
+    }
+    return w;
   }
 
   private InetSocketAddress serverAddress() {

@@ -1,6 +1,7 @@
 package io.insync.ops.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -34,7 +35,34 @@ class BenchResultsTest {
     List<CpuMeter.CpuUse> cpu = List.of(new CpuMeter.CpuUse("node", 101, nodeCpuSeconds, 10),
         new CpuMeter.CpuUse("cassandra", 102, 5, 10), new CpuMeter.CpuUse("bench", 103, 2, 10));
     return new LoadReport("r1", "127.0.0.1:7400", 1000, rate, 5, 10, 100, (long) rate * 10, delivered, delivered,
-        ack, del, 0, 0, 0, Map.of("UNAVAILABLE", 7L, "RATE_LIMITED", 12_345L), 0, l.check(1), Map.of("node", 100 * nodeCpuSeconds / 10), cpu);
+        ack, del, 0, 0, 0, Map.of("UNAVAILABLE", 7L, "RATE_LIMITED", 12_345L), 0, l.check(1), Map.of("node", 100 * nodeCpuSeconds / 10), cpu, -1);
+  }
+
+  @Test
+  void journalWritesPerDeliveredMessage() {
+    LoadReport base = report(500, 5000, 10);
+    LoadReport measured = new LoadReport(base.run(), base.server(), base.users(), base.targetRate(), base.warmupSeconds(),
+        base.measuredSeconds(), base.payloadBytes(), base.sentInWindow(), base.ackedInWindow(),
+        base.deliveredInWindow(), base.ackLatencyMicros(), base.deliverLatencyMicros(), 0, 0, 0, Map.of(), 0,
+        base.check(), base.cpuPercent(), base.cpuUse(), 17_000);
+    assertEquals(3.4, measured.journalWritesPerDelivered(), 1e-9);
+    assertEquals("3.40", BenchResults.oneToOne(measured).columns().get("journal writes/msg"));
+    assertTrue(measured.toJson().contains("\"journal_writes\":17000"), measured.toJson());
+    assertTrue(measured.toTable().contains("journal writes in the measured window: 17000 (3.40 per delivered message)"),
+        measured.toTable());
+    // not measured (no Cassandra to ask): a dash, and nothing claimed in the table
+    assertEquals(-1, base.journalWritesPerDelivered());
+    assertEquals("-", BenchResults.oneToOne(base).columns().get("journal writes/msg"));
+    assertFalse(base.toTable().contains("journal writes"), base.toTable());
+  }
+
+  @Test
+  void journalWritesBetweenTwoReadings() {
+    assertEquals(120, JournalWrites.between(java.util.OptionalLong.of(1000), java.util.OptionalLong.of(1120)));
+    assertEquals(-1, JournalWrites.between(java.util.OptionalLong.empty(), java.util.OptionalLong.of(1120)));
+    assertEquals(-1, JournalWrites.between(java.util.OptionalLong.of(1000), java.util.OptionalLong.empty()));
+    // the counter went back: Cassandra restarted in between, so the difference means nothing
+    assertEquals(-1, JournalWrites.between(java.util.OptionalLong.of(1000), java.util.OptionalLong.of(10)));
   }
 
   @Test
