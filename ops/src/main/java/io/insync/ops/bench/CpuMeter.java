@@ -36,6 +36,16 @@ public final class CpuMeter {
     return m;
   }
 
+  /** Several nodes ("node 1", "node 2", ... in the order given; just "node" when one), Cassandra and "bench". */
+  public static Map<String, Long> roles(java.util.List<Long> nodes, OptionalLong cassandra) {
+    Map<String, Long> m = new LinkedHashMap<>();
+    if (nodes.size() == 1) m.put("node", nodes.get(0));
+    else for (int i = 0; i < nodes.size(); i++) m.put("node " + (i + 1), nodes.get(i));
+    cassandra.ifPresent(p -> m.put("cassandra", p));
+    m.put("bench", ProcessHandle.current().pid());
+    return m;
+  }
+
   public synchronized void start() {
     startTicks.clear();
     pids.forEach((role, pid) -> ProcStat.cpuTicks(pid).ifPresent(t -> startTicks.put(role, t)));

@@ -44,17 +44,19 @@ public final class LoadBench {
   /** What to run. */
   public record Settings(List<InetSocketAddress> servers, int users, double rate, Duration duration,
       Duration warmup, int payloadBytes, Duration drain, Duration sendTimeout, int connectConcurrency,
-      int ioThreads, long seed, String secret, OptionalLong nodePid, OptionalLong cassandraPid,
+      int ioThreads, long seed, String secret, List<Long> nodePids, OptionalLong cassandraPid,
       JournalWrites journalWrites) {
     /** Without a journal-write counter. */
     public Settings(List<InetSocketAddress> servers, int users, double rate, Duration duration, Duration warmup,
         int payloadBytes, Duration drain, Duration sendTimeout, int connectConcurrency, int ioThreads, long seed,
         String secret, OptionalLong nodePid, OptionalLong cassandraPid) {
       this(servers, users, rate, duration, warmup, payloadBytes, drain, sendTimeout, connectConcurrency, ioThreads,
-          seed, secret, nodePid, cassandraPid, null);
+          seed, secret, nodePid.isPresent() ? List.of(nodePid.getAsLong()) : List.of(), cassandraPid, null);
     }
 
     public Settings {
+      nodePids = List.copyOf(nodePids);
+      if (servers.isEmpty()) throw new IllegalArgumentException("no gateway to send to");
       if (users < 2) throw new IllegalArgumentException("--users must be at least 2");
       if (!(rate > 0)) throw new IllegalArgumentException("--rate must be positive");
       if (duration.isNegative() || duration.isZero()) throw new IllegalArgumentException("--duration must be positive");
@@ -132,7 +134,7 @@ public final class LoadBench {
       log.printf("bench %s: %d users connected in %.1f s; sending %d messages at %.0f/s (%d warm-up)%n",
           run, clients.size(), (System.nanoTime() - t0) / 1e9, total, s.rate(), warmupCount);
 
-      CpuMeter cpuMeter = new CpuMeter(CpuMeter.roles(s.nodePid(), s.cassandraPid()));
+      CpuMeter cpuMeter = new CpuMeter(CpuMeter.roles(s.nodePids(), s.cassandraPid()));
       List<CpuMeter.CpuUse> cpuUse = new ArrayList<>();
       long[] journalWrites = {-1};
 

@@ -115,8 +115,9 @@ final class BenchCommand implements Callable<Integer> {
   int processes;
 
   @Option(names = "--targets", paramLabel = "HOST:PORT,...",
-      description = "idle mode: gateways to spread the connections over, round-robin (default: --server); each "
-          + "node's pid is the process listening on its port")
+      description = "gateways to spread the load over (default: --server): idle mode opens the connections "
+          + "round-robin; one-to-one gives every client all of them (it starts at a random one). Each node's pid "
+          + "(for its CPU) is the process listening on its port")
   String targets;
 
   @Option(names = "--cpu-window", defaultValue = "60s", converter = DurationConverter.class,
@@ -223,14 +224,33 @@ final class BenchCommand implements Callable<Integer> {
         rc = r.connected() == n ? 0 : 1;
       }
       default -> {
-        InetSocketAddress address = serverAddress();
+        List<InetSocketAddress> gateways = new java.util.ArrayList<>();
+        List<Long> nodePids = new java.util.ArrayList<>();
+        if (targets == null) {
+          InetSocketAddress address = serverAddress();
+          gateways.add(address);
+          OptionalLong node = pid(nodePid, ProcStat.Kind.NODE, "--node-pid", address.getPort());
+          node.ifPresent(nodePids::add);
+          if (node.isEmpty()) System.err.println("bench: no insync node found in /proc; no node CPU (pass --node-pid)");
+        } else {
+          if (nodePid != null) throw new IllegalArgumentException("with --targets each node's pid is the process "
+              + "listening on its port; --node-pid is for one --server");
+          for (String t : targets.split(",")) {
+            InetSocketAddress a = ClientCommands.parseAddress(t.trim());
+            if (!a.getAddress().isLoopbackAddress()) {
+              throw new IllegalArgumentException("bench only targets loopback addresses, got " + a);
+            }
+            gateways.add(a);
+            OptionalLong p = JvmProbe.pidListeningOn(a.getPort());
+            p.ifPresent(nodePids::add);
+            if (p.isEmpty()) System.err.println("bench: no process listens on port " + a.getPort() + "; its CPU is not counted");
+          }
+        }
         List<Double> stepRates = rates != null ? BenchScenario.parseRates(rates) : List.of(rate);
-        OptionalLong node = pid(nodePid, ProcStat.Kind.NODE, "--node-pid", address.getPort());
         OptionalLong cassandra = pid(cassandraPid, ProcStat.Kind.CASSANDRA, "--cassandra-pid", cassandraPort);
-        if (node.isEmpty()) System.err.println("bench: no insync node found in /proc; no node CPU (pass --node-pid)");
         if (cassandra.isEmpty()) System.err.println("bench: no Cassandra found in /proc; no Cassandra CPU (pass --cassandra-pid)");
-        settings = String.format(Locale.ROOT, "server %s, %d users (fresh per step), warm-up %s + measured %s per "
-            + "step, %d-byte texts, drain %s, send timeout %s, seed %d", server, users, human(warmup),
+        settings = String.format(Locale.ROOT, "server%s, %d users (fresh per step), warm-up %s + measured %s per "
+            + "step, %d-byte texts, drain %s, send timeout %s, seed %d", targets != null ? "s " + targets : " " + server, users, human(warmup),
             human(duration), payloadBytes, human(drain), human(sendTimeout), seed);
         rc = 0;
         String tokenSecret = secret();
@@ -239,9 +259,9 @@ final class BenchCommand implements Callable<Integer> {
           for (double stepRate : stepRates) {
             System.err.printf(Locale.ROOT, "bench one-to-one: step %d of %d, %.0f msg/s%n", steps.size() + 1,
                 stepRates.size(), stepRate);
-            LoadReport r = new LoadBench(new LoadBench.Settings(List.of(address), users, stepRate, duration, warmup,
-                payloadBytes, drain, sendTimeout, connectConcurrency, ioThreads, seed, tokenSecret, node, cassandra,
-                writes), System.err).run();
+            LoadReport r = new LoadBench(new LoadBench.Settings(gateways, users, stepRate, duration, warmup,
+                payloadBytes, drain, sendTimeout, connectConcurrency, ioThreads, seed, tokenSecret, nodePids,
+                cassandra, writes), System.err).run();
             print(json ? r.toJson() + System.lineSeparator() : r.toTable());
             steps.add(BenchResults.oneToOne(r));
             if (!(r.check().exactlyOnce() && r.sendErrors() == 0 && r.sendTimeouts() == 0)) rc = 1;

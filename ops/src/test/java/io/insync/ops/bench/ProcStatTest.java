@@ -114,6 +114,17 @@ class ProcStatTest {
   }
 
   @Test
+  void rolesNameOneNodeOrNumberSeveral() {
+    long me = ProcessHandle.current().pid();
+    assertEquals(List.of("node", "cassandra", "bench"),
+        List.copyOf(CpuMeter.roles(List.of(11L), java.util.OptionalLong.of(12)).keySet()));
+    java.util.Map<String, Long> three = CpuMeter.roles(List.of(21L, 22L, 23L), java.util.OptionalLong.empty());
+    assertEquals(List.of("node 1", "node 2", "node 3", "bench"), List.copyOf(three.keySet()));
+    assertEquals(22L, three.get("node 2"));
+    assertEquals(me, three.get("bench"));
+  }
+
+  @Test
   void meterMeasuresThisJvm() {
     CpuMeter m = new CpuMeter(CpuMeter.roles(java.util.OptionalLong.empty(), java.util.OptionalLong.of(Long.MAX_VALUE)));
     m.start();
