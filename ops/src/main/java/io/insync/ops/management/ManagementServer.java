@@ -50,6 +50,14 @@ public final class ManagementServer {
       throw new IllegalArgumentException("insync.management.bootstrap.enabled needs a fixed management port "
           + "(pekko.management.http.port, --management-port): other nodes find this one's contact point by it");
     }
+    if (bootstrap) {
+      try {
+        Class.forName("org.apache.pekko.discovery.Discovery", false, ManagementServer.class.getClassLoader());
+      } catch (ClassNotFoundException e) {
+        throw new IllegalStateException("insync.management.bootstrap.enabled needs pekko-discovery and a discovery "
+            + "method on the classpath (for example pekko-discovery-kubernetes-api); this build has none");
+      }
+    }
     if (!auth.writesEnabled()) {
       log.info("management HTTP writes are disabled (leave, down): set insync.management.token (INSYNC_MANAGEMENT_TOKEN)");
     } else if (config.getString("insync.management.token").length() < 16) {
