@@ -99,7 +99,11 @@ final class AdminCommand implements Runnable {
         HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
         response = client.send(req, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
       } catch (IOException e) {
-        err.println(name + ": cannot reach " + (uri != null ? uri : target.url) + ": " + InsyncCli.rootMessage(e));
+        String why = e instanceof java.net.ConnectException
+            ? "connection refused (no management HTTP there? see --url)"
+            : e instanceof java.net.http.HttpTimeoutException ? "no answer within " + target.timeout.toSeconds() + " s"
+            : InsyncCli.rootMessage(e);
+        err.println(name + ": cannot reach " + (uri != null ? uri : target.url) + ": " + why);
         err.flush();
         return 1;
       }
