@@ -7,6 +7,7 @@ import io.insync.gateway.GatewaySettings;
 import io.insync.gateway.Presence;
 import io.insync.gateway.Session;
 import io.insync.gateway.TcpGateway;
+import io.insync.ops.management.ManagementServer;
 import io.insync.ops.ready.NodeProbes;
 import io.insync.ops.ready.Readiness;
 import io.insync.persistence.user.UserEntity;
@@ -25,10 +26,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One insync node: actor system, cluster membership, user sharding, the gateway (TCP and
- * WebSocket). Boot order
- * (as the shopping-cart sample): cluster, sharding, readiness (Up, shard region registered,
- * journal answering), then the servers, so a client never reaches a node that cannot yet serve it.
+ * One insync node: actor system, management HTTP, cluster membership, user sharding, the gateway
+ * (TCP and WebSocket). Boot order (as the shopping-cart sample): management (so /alive and /ready
+ * answer from the start, and cluster bootstrap has its contact point), cluster join (seed nodes, a
+ * cluster of one, or bootstrap), sharding, readiness (Up, shard region registered, journal
+ * answering), then the client servers, so a client never reaches a node that cannot yet serve it.
  */
 public final class InsyncNode implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(InsyncNode.class);
@@ -37,12 +39,15 @@ public final class InsyncNode implements AutoCloseable {
   private final TcpGateway gateway;
   private final InetSocketAddress tcpAddress;
   private final UserRefs users;
+  private final ManagementServer management;
 
-  private InsyncNode(ActorSystem<Void> system, TcpGateway gateway, InetSocketAddress tcpAddress, UserRefs users) {
+  private InsyncNode(ActorSystem<Void> system, TcpGateway gateway, InetSocketAddress tcpAddress, UserRefs users,
+      ManagementServer management) {
     this.system = system;
     this.gateway = gateway;
     this.tcpAddress = tcpAddress;
     this.users = users;
+    this.management = management;
   }
 
   public static InsyncNode start(Config config) throws Exception {
@@ -54,8 +59,10 @@ public final class InsyncNode implements AutoCloseable {
     }
     ActorSystem<Void> system = newSystem(config);
     try {
+      ManagementServer management = ManagementServer.start(system);
       Cluster cluster = Cluster.get(system);
-      if (config.getStringList("pekko.cluster.seed-nodes").isEmpty()) {
+      if (config.getStringList("pekko.cluster.seed-nodes").isEmpty()
+          && !config.getBoolean("insync.management.bootstrap.enabled")) {
         cluster.manager().tell(Join.create(cluster.selfMember().address()));
       }
       Readiness readiness = new Readiness(Readiness.Clock.SYSTEM, config.getDuration("insync.node.ready-timeout"),
@@ -78,9 +85,9 @@ public final class InsyncNode implements AutoCloseable {
       String ws = gateway.webSocketAddress()
           .map(a -> "ws://" + a.getHostString() + ":" + a.getPort() + gateway.webSocketPath())
           .orElse("off");
-      log.info("insync node ready: TCP SYNC {}:{}, WebSocket SYNC {}, cluster address {}", bound.getHostString(),
-          bound.getPort(), ws, cluster.selfMember().address());
-      return new InsyncNode(system, gateway, bound, users);
+      log.info("insync node ready: TCP SYNC {}:{}, WebSocket SYNC {}, management {}, cluster address {}",
+          bound.getHostString(), bound.getPort(), ws, management.url(), cluster.selfMember().address());
+      return new InsyncNode(system, gateway, bound, users, management);
     } catch (Exception e) {
       system.terminate();
       throw e;
@@ -126,6 +133,16 @@ public final class InsyncNode implements AutoCloseable {
   /** The WebSocket path ({@code insync.gateway.websocket.path}). */
   public String webSocketPath() {
     return gateway.webSocketPath();
+  }
+
+  /** The bound management HTTP address ({@code pekko.management.http.*}; the real port when 0 was asked). */
+  public InetSocketAddress managementAddress() {
+    return management.address();
+  }
+
+  /** {@code http://host:port} of the management HTTP endpoint. */
+  public String managementUrl() {
+    return management.url();
   }
 
   public ActorSystem<Void> system() {

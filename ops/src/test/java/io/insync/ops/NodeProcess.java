@@ -21,6 +21,7 @@ public final class NodeProcess implements AutoCloseable {
   private final int tcpPort;
   private final int wsPort;
   private final int arteryPort;
+  private final int managementPort;
   private final String cassandra;
   private final Path log;
   private final List<String> seeds = new ArrayList<>();
@@ -36,6 +37,7 @@ public final class NodeProcess implements AutoCloseable {
     this.tcpPort = tcpPort;
     this.wsPort = freePort();
     this.arteryPort = freePort();
+    this.managementPort = freePort();
     this.cassandra = cassandraHostPort;
     Path dir = Path.of("target", "it-nodes");
     Files.createDirectories(dir);
@@ -55,6 +57,11 @@ public final class NodeProcess implements AutoCloseable {
   /** The node's WebSocket SYNC port (path {@code /sync}); kept across restarts of this NodeProcess. */
   public int wsPort() {
     return wsPort;
+  }
+
+  /** The node's management HTTP port (cluster routes, /ready, /alive); kept across restarts of this NodeProcess. */
+  public int managementPort() {
+    return managementPort;
   }
 
   /** This node's cluster address, to use as another node's seed. */
@@ -136,7 +143,7 @@ public final class NodeProcess implements AutoCloseable {
     cmd.add(System.getProperty("java.class.path"));
     cmd.add("io.insync.ops.cli.InsyncCli");
     cmd.addAll(List.of("node", "--port", String.valueOf(tcpPort), "--ws-port", String.valueOf(wsPort),
-        "--artery-port", String.valueOf(arteryPort),
+        "--artery-port", String.valueOf(arteryPort), "--management-port", String.valueOf(managementPort),
         "--cassandra", cassandra, "--dc", "dc1"));
     for (String seed : seeds) cmd.addAll(List.of("--seed", seed));
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)

@@ -29,6 +29,7 @@ class UpIT {
     int port = NodeProcess.freePort();
     int wsPort = NodeProcess.freePort();
     int cql = NodeProcess.freePort();
+    int management = NodeProcess.freePort();
     Path log = Path.of("target", "it-nodes", "up-" + port + ".log");
     Files.createDirectories(log.getParent());
     List<String> cmd = new ArrayList<>(List.of(
@@ -41,6 +42,7 @@ class UpIT {
         "--port", String.valueOf(port),
         "--ws-port", String.valueOf(wsPort),
         "--artery-port", String.valueOf(NodeProcess.freePort()),
+        "--management-port", String.valueOf(management),
         "--cassandra-port", String.valueOf(cql),
         "--cassandra-storage-port", String.valueOf(NodeProcess.freePort()),
         "--cassandra-heap", "512M"));
@@ -56,6 +58,7 @@ class UpIT {
       assertTrue(out.lines().anyMatch("ready"::equals), "up printed ready:\n" + out);
       assertTrue(out.contains("TCP SYNC   127.0.0.1:" + port), out);
       assertTrue(out.contains("WebSocket  ws://127.0.0.1:" + wsPort + "/sync"), out);
+      assertTrue(out.contains("  management http://127.0.0.1:" + management + "\n"), out);
 
       try (TestDevice alice = new TestDevice("alice", "phone", port).connect();
           TestDevice bob = new TestDevice("bob", "laptop", port).connect()) {

@@ -34,7 +34,8 @@ final class NodeJvm implements AutoCloseable {
         "-Dinsync.gateway.auth-timeout=2s", "-Dinsync.gateway.idle-timeout=6s", "-Dinsync.gateway.heartbeat-interval=2s",
         "-jar", jar.toString(),
         "node", "--port", String.valueOf(freePort()), "--ws-port", String.valueOf(wsPort),
-        "--artery-port", String.valueOf(freePort()), "--cassandra", cassandraHostPort, "--dc", "dc1");
+        "--artery-port", String.valueOf(freePort()), "--management-port", "0",
+        "--cassandra", cassandraHostPort, "--dc", "dc1");
     process = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
   }
 

@@ -25,6 +25,10 @@ final class NodeOptions {
   @Option(names = "--artery-port", description = "cluster (Artery) port (default 25520; 0 picks one)")
   Integer arteryPort;
 
+  @Option(names = "--management-port",
+      description = "management HTTP port: cluster routes, /ready, /alive (default: pekko.management.http.port, 8558; 0 picks one)")
+  Integer managementPort;
+
   @Option(names = "--cassandra", paramLabel = "HOST:PORT", description = "Cassandra contact point (default 127.0.0.1:9042)")
   String cassandra;
 
@@ -40,6 +44,12 @@ final class NodeOptions {
     if (wsPort != null) c = c.withValue("insync.gateway.websocket.port", ConfigValueFactory.fromAnyRef(wsPort));
     if (host != null) c = c.withValue("insync.gateway.host", ConfigValueFactory.fromAnyRef(host));
     if (arteryPort != null) c = c.withValue("pekko.remote.artery.canonical.port", ConfigValueFactory.fromAnyRef(arteryPort));
+    if (managementPort != null) {
+      if (managementPort < 0 || managementPort > 65535) {
+        throw new IllegalArgumentException("--management-port must be 0..65535 (was " + managementPort + ")");
+      }
+      c = c.withValue("pekko.management.http.port", ConfigValueFactory.fromAnyRef(managementPort));
+    }
     if (cassandra != null) {
       c = c.withValue("datastax-java-driver.basic.contact-points", ConfigValueFactory.fromIterable(List.of(cassandra)));
     }

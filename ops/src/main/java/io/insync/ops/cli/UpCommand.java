@@ -38,6 +38,7 @@ final class UpCommand implements Callable<Integer> {
     System.out.println("  TCP SYNC   " + n.tcpAddress().getHostString() + ":" + n.tcpAddress().getPort());
     n.webSocketAddress().ifPresent(ws -> System.out.println(
         "  WebSocket  ws://" + ws.getHostString() + ":" + ws.getPort() + n.webSocketPath()));
+    System.out.println("  management " + n.managementUrl());
     System.out.println("  Cassandra  " + cassandra.host() + ":" + cassandra.nativePort() + " (log: " + cassandra.systemLog() + ")");
     System.out.println("  try:       bin/insync send --from alice --to bob --text hi ; bin/insync sync --user bob");
     System.out.println("ready");
