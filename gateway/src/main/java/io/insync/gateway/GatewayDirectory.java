@@ -64,7 +64,10 @@ public final class GatewayDirectory {
     system.systemActorOf(Behaviors.<Replicator.SubscribeResponse<LWWMap<String, String>>>setup(ctx -> {
       d.replicator.tell(new Replicator.Subscribe<>(KEY, ctx.getSelf()));
       return Behaviors.receiveMessage(r -> {
-        if (r instanceof Replicator.Changed<LWWMap<String, String>> c) d.entries = Map.copyOf(c.dataValue().getEntries());
+        if (r instanceof Replicator.Changed<LWWMap<String, String>> c) {
+          d.entries = Map.copyOf(c.dataValue().getEntries());
+          ctx.getLog().info("gateway directory: {}", d.entries.values().stream().map(v -> v.replace('\n', ' ')).toList());
+        }
         return Behaviors.same();
       });
     }), "gateway-directory", Props.empty());

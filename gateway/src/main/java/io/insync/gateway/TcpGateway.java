@@ -195,8 +195,8 @@ public final class TcpGateway implements AutoCloseable {
         told++;
       }
     }
-    log.info("leaving: sent Redirect to {} connections (naming {} other gateways), waiting up to {} ms for them to move",
-        told, redirect.getRedirect().getTcpCount(), grace.toMillis());
+    log.info("leaving: sent Redirect to {} connections (naming {}), waiting up to {} ms for them to move",
+        told, redirect.getRedirect().getTcpList(), grace.toMillis());
     CompletableFuture<Integer> done = new CompletableFuture<>();
     long deadline = System.nanoTime() + grace.toNanos();
     long closedBy = deadline + TimeUnit.MILLISECONDS.toNanos(CLOSE_WAIT_MILLIS);

@@ -126,8 +126,8 @@ public final class InsyncNode implements AutoCloseable {
 
   /** The Redirect grace runs inside one coordinated-shutdown phase and must end before its timeout. */
   private static void checkLeaveGrace(ActorSystem<?> system, GatewaySettings gs) {
-    Duration phase = system.settings().config()
-        .getDuration("pekko.coordinated-shutdown.phases.service-requests-done.timeout");
+    Duration phase = Duration.ofMillis(
+        CoordinatedShutdown.get(system).timeout(CoordinatedShutdown.PhaseServiceRequestsDone()).toMillis());
     // the grace, then up to 1 s for the connections closed after it
     if (gs.leave().grace().plusSeconds(1).compareTo(phase) >= 0) {
       throw new IllegalArgumentException("insync.gateway.leave.grace (" + gs.leave().grace() + ") plus 1 s must be "
