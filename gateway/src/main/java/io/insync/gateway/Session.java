@@ -343,7 +343,9 @@ public final class Session extends ExtensibleBehavior<Object> {
    * With {@code retry} (Send, Sync: safe to repeat) an attempt unanswered within {@code
    * entity-attempt-timeout} is asked again, until {@code request-timeout} has passed in all: a
    * command lost while the entity's shard moved (the entity stopped before it answered) reaches it
-   * at its new home. The place in Admission is held across the attempts.
+   * at its new home. The place in Admission is held across the attempts. A saturated node (at
+   * {@code admission.max-in-flight}) does not ask again: its entities are queueing, not losing
+   * commands, and a second copy of each would only deepen the queue.
    */
   private <T> void askEntity(Device who, Function<ActorRef<T>, UserEntity.Command> command,
       Function2<T, Throwable, Object> adapt, boolean retry) {
@@ -363,7 +365,8 @@ public final class Session extends ExtensibleBehavior<Object> {
     AskPattern.ask(deps.users().user(user), command, timeout, scheduler).whenComplete((r, e) -> {
       if (e == null) {
         answer.complete(r);
-      } else if (retry && isTimeout(e) && deadlineNanos - System.nanoTime() > MIN_ATTEMPT_NANOS) {
+      } else if (retry && isTimeout(e) && deadlineNanos - System.nanoTime() > MIN_ATTEMPT_NANOS
+          && !deps.admission().saturated()) {
         attempt(user, command, answer, deadlineNanos, true); // the same command: idempotent
       } else {
         answer.completeExceptionally(e);

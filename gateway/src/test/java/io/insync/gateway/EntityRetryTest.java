@@ -78,6 +78,18 @@ class EntityRetryTest {
     }
   }
 
+  @Test
+  void aSaturatedNodeDoesNotAskAgain() throws Exception {
+    try (GatewayFixture gw = new GatewayFixture(kit, "request-timeout = 2s\n entity-attempt-timeout = 300ms\n"
+        + "admission { max-in-flight = 1, auth-max-in-flight = 1, retry-max-in-flight = 1 }\n");
+         TestClient c = gw.authenticated("alice", "phone")) {
+      c.send(Envelopes.send(2, "m3", "bob", Envelopes.text("hi")));
+      Envelope e = c.read();
+      assertEquals(ErrorCode.UNAVAILABLE, e.getError().getCode(), () -> "got " + e);
+      assertEquals(1, gw.users.sends.get(), "at max-in-flight the entity is queueing: asked once");
+    }
+  }
+
   /** The admission count once the completions have run (the place is given back beside the answer). */
   private static int inFlightSettled(GatewayFixture gw) throws InterruptedException {
     long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
