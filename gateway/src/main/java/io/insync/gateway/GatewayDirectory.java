@@ -55,9 +55,8 @@ public final class GatewayDirectory {
   }
 
   /**
-   * Subscribes to the map on {@code system}; {@code writeTimeout} bounds a publish or withdraw
-   * (written to a majority of the nodes, so that a client redirected right after sees the entry
-   * on the node it moves to).
+   * Subscribes to the map on {@code system}; {@code writeTimeout} bounds a publish (written to
+   * all nodes) or a withdraw (to a majority).
    */
   public static GatewayDirectory start(ActorSystem<?> system, Duration writeTimeout) {
     GatewayDirectory d = new GatewayDirectory(system, writeTimeout);
@@ -74,21 +73,26 @@ public final class GatewayDirectory {
     return d;
   }
 
-  /** Puts this node's client addresses in the map ({@code webSocket} "" if none). */
+  /**
+   * Puts this node's client addresses in the map ({@code webSocket} "" if none), written to every
+   * node (within the write timeout; gossip spreads it anyway if some did not answer), so that a node
+   * that leaves right after this one started names it.
+   */
   public CompletionStage<Done> publish(String tcp, String webSocket) {
     String value = tcp + "\n" + webSocket;
-    return update(map -> map.put(self, selfNode, value));
+    return update(map -> map.put(self, selfNode, value), new Replicator.WriteAll(writeTimeout));
   }
 
   /** Takes this node out of the map (it is leaving). */
   public CompletionStage<Done> withdraw() {
-    return update(map -> map.remove(self, selfNode));
+    return update(map -> map.remove(self, selfNode), new Replicator.WriteMajority(writeTimeout));
   }
 
-  private CompletionStage<Done> update(java.util.function.Function<LWWMap<String, String>, LWWMap<String, String>> f) {
+  private CompletionStage<Done> update(java.util.function.Function<LWWMap<String, String>, LWWMap<String, String>> f,
+      Replicator.WriteConsistency consistency) {
     CompletionStage<Replicator.UpdateResponse<LWWMap<String, String>>> answer = AskPattern.ask(replicator,
         (ActorRef<Replicator.UpdateResponse<LWWMap<String, String>>> replyTo) ->
-            new Replicator.Update<>(KEY, LWWMap.create(), new Replicator.WriteMajority(writeTimeout), replyTo, f),
+            new Replicator.Update<>(KEY, LWWMap.create(), consistency, replyTo, f),
         writeTimeout.plusSeconds(1), system.scheduler());
     // a write that reached only some nodes still spreads by gossip: it is not a failure here
     return answer.handle((r, e) -> Done.getInstance());

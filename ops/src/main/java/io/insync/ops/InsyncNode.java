@@ -104,7 +104,12 @@ public final class InsyncNode implements AutoCloseable {
     String host = gs.leave().advertiseHost().isEmpty() ? tcp.getHostString() : gs.leave().advertiseHost();
     String ws = gateway.webSocketAddress()
         .map(a -> "ws://" + hostPort(host, a.getPort()) + gateway.webSocketPath()).orElse("");
-    directory.publish(hostPort(host, tcp.getPort()), ws);
+    try {
+      // known to the other nodes before this one says ready: one that leaves next names it
+      directory.publish(hostPort(host, tcp.getPort()), ws).toCompletableFuture().get(5, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      log.warn("this gateway's address is not yet known to every node ({}); gossip spreads it", e.toString());
+    }
     CoordinatedShutdown cs = CoordinatedShutdown.get(system);
     cs.addTask(CoordinatedShutdown.PhaseBeforeServiceUnbind(), "gateway-withdraw", directory::withdraw);
     cs.addTask(CoordinatedShutdown.PhaseServiceUnbind(), "gateway-unbind", () -> CompletableFuture.supplyAsync(() -> {

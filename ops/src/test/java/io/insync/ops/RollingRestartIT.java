@@ -168,8 +168,8 @@ class RollingRestartIT {
         // ("Dropping buffered messages ... during hand off to avoid re-ordering") is retried (by the
         // gateway after entity-attempt-timeout, or by the SDK) and may be overtaken by the next ones
         // the sender pipelined meanwhile. Measured and bounded: no message lands further from its place
-        // than the retry time allows (the SDK's 5 s request timeout plus the gateway's 5 s re-ask at
-        // 10 sends a second from this sender: 100 places; 150 to leave room on a loaded machine).
+        // than its retries take (the hand-off, the SDK's 5 s request timeout and backoff, the gateway's
+        // 5 s re-ask: seen up to 115 places at 10 sends a second from this sender; 300 = 30 s).
         List<Integer> order = inbox.stream().map(it -> seqOf(it.getClientMsgId())).toList();
         int displaced = 0;
         int maxDisplacement = 0;
@@ -180,7 +180,7 @@ class RollingRestartIT {
         }
         outOfPlace += displaced;
         worstDisplacement = Math.max(worstDisplacement, maxDisplacement);
-        assertTrue(maxDisplacement <= 150, s.user + ": a message " + maxDisplacement + " places from where it was sent");
+        assertTrue(maxDisplacement <= 300, s.user + ": a message " + maxDisplacement + " places from where it was sent");
         // the live device: each item handed to the application once, in order
         List<Item> live = rcv.awaitItems(inbox.size(), Duration.ofSeconds(30));
         for (int i = 0; i < live.size(); i++) assertEquals(i + 1, live.get(i).getSeq(), rcv.user + " device, once each");
