@@ -50,4 +50,11 @@ public interface ClientListener {
 
   /** Every {@code Error} frame the server sends, whether or not it answers a request. */
   default void onError(Error error) {}
+
+  /**
+   * The gateway is stopping and named others ({@code Redirect}); called before the client closes
+   * that connection and moves (see {@link InsyncClient}). Informational: the client follows it by
+   * itself; {@link #onDisconnected} and {@link #onConnected} follow as for any reconnect.
+   */
+  default void onRedirect(io.insync.protocol.Redirect redirect) {}
 }

@@ -58,6 +58,11 @@ final class ConnectPlan {
     return address;
   }
 
+  /** Passes over the current address without an attempt (it is the gateway that is leaving). */
+  void skip() {
+    address = (address + 1) % addressCount;
+  }
+
   /**
    * The attempt failed: moves on to the next address and returns how long to wait before trying
    * it, or -1 if a first connect should give up (its deadline would pass before).

@@ -7,6 +7,7 @@ import io.insync.protocol.Content;
 import io.insync.protocol.Envelope;
 import io.insync.protocol.Error;
 import io.insync.protocol.ErrorCode;
+import io.insync.protocol.Redirect;
 import io.insync.protocol.SendAck;
 import io.insync.protocol.SyncResult;
 import io.netty.bootstrap.Bootstrap;
@@ -61,6 +62,12 @@ import java.util.function.LongFunction;
  * pending and does not reconnect (a later {@link #connect()} may try again, for example after the
  * token supplier has a fresh token).
  *
+ * <p>A {@code Redirect} from the gateway (it is stopping: its node leaves the cluster) closes the
+ * connection at once and connects to one of the gateways it names (in random order, after a random
+ * part of its grace), else to the configured addresses — never to the leaving one until connected
+ * elsewhere. As after any reconnect, the sync resumes from the stored key and unacknowledged sends
+ * are sent again under their {@code client_msg_id}, so nothing is lost or duplicated ({@link Detour}).
+ *
  * <p>Parts, each confined to the event loop: {@link ConnectPlan} (where and when the next
  * attempt goes), {@link PendingRequests} (request-id correlation and timeouts; everything
  * outstanding fails when its connection closes), {@link SendQueue} (sends and their retries),
@@ -87,10 +94,13 @@ public final class InsyncClient implements AutoCloseable {
   private final SendQueue sends;
   private final SyncCursor cursor;
   private final AckThrottle acks;
+  private final Detour detour = new Detour();
 
   // --- confined to `loop` ---
   private State state = State.IDLE;
   private Channel channel;
+  /** The address of the current connection (attempt). */
+  private InetSocketAddress current;
   /** A fatal Error that answered no request on the current channel: why it is about to close. */
   private Error closingError;
   private Future<?> heartbeatTask;
@@ -283,7 +293,8 @@ public final class InsyncClient implements AutoCloseable {
   }
 
   private void startAttempt() {
-    InetSocketAddress address = addresses.get(plan.address());
+    InetSocketAddress address = nextAddress();
+    current = address;
     state = State.CONNECTING;
     closingError = null;
     ChannelFuture cf = options.localAddress().isPresent()
@@ -303,6 +314,22 @@ public final class InsyncClient implements AutoCloseable {
       state = State.AUTHENTICATING;
       authenticate(ch);
     });
+  }
+
+  /** A gateway a Redirect named, else the plan's next address that is not the one leaving. */
+  private InetSocketAddress nextAddress() {
+    InetSocketAddress named = detour.nextTarget();
+    if (named != null) {
+      return named;
+    }
+    for (int i = 0; i < addresses.size(); i++) {
+      InetSocketAddress a = addresses.get(plan.address());
+      if (!detour.avoids(a)) {
+        return a;
+      }
+      plan.skip();
+    }
+    return addresses.get(plan.address()); // only the leaving one is known: wait for it to come back
   }
 
   private void authenticate(Channel ch) {
@@ -334,6 +361,7 @@ public final class InsyncClient implements AutoCloseable {
     state = State.READY;
     connected = true;
     plan.onAuthenticated();
+    detour.onAuthenticated();
     lastAuthOk = ok;
     listener.onConnected(ok);
     drainWaiters().forEach(w -> w.complete(ok));
@@ -472,6 +500,7 @@ public final class InsyncClient implements AutoCloseable {
         cursor.onNotify(env.getNotify());
       }
       case ERROR -> onError(env);
+      case REDIRECT -> onRedirect(env.getRedirect());
       case HEARTBEAT -> {
         if (!pending.complete(env)) {
           cursor.onLatestSeq(env.getHeartbeat().getLatestSeq());
@@ -506,6 +535,36 @@ public final class InsyncClient implements AutoCloseable {
           error.getCode(), error.getReason());
       closingError = error;
     }
+  }
+
+  /**
+   * The gateway is stopping: nothing more is done on this connection. The client closes it,
+   * fails what is outstanding on it (sends go back in the queue and are sent again, under the same
+   * client_msg_id, once the next connection is authenticated; the sync resumes from the key), and
+   * connects to one of the named gateways, else to its own addresses, never to the leaving one.
+   * The new attempt starts after a random part of the server's grace (at most 1 s), so that the
+   * clients of a leaving gateway do not all arrive elsewhere in the same instant.
+   */
+  private void onRedirect(Redirect redirect) {
+    listener.onRedirect(redirect);
+    if (channel == null || state == State.CLOSED || state == State.FAILED) {
+      return;
+    }
+    LOG.log(System.Logger.Level.DEBUG, "insync gateway {0} redirects to {1}: {2}", current,
+        redirect.getTcpList(), redirect.getReason());
+    if (isReady()) {
+      acks.flush(); // the last Ack, if one is waiting for its interval
+    }
+    ThreadLocalRandom random = ThreadLocalRandom.current();
+    detour.redirected(current, redirect.getTcpList(), random);
+    long spread = Math.min(redirect.getGraceMs() / 2, 1000);
+    long delay = spread > 0 ? random.nextLong(spread + 1) : 0;
+    detach(new ConnectionLostException("the gateway redirected the client: " + redirect.getReason()), State.WAITING);
+    reconnectTask = loop.schedule(() -> {
+      if (state == State.WAITING) {
+        startAttempt();
+      }
+    }, delay, TimeUnit.MILLISECONDS);
   }
 
   private void onChannelClosed(Throwable failure) {

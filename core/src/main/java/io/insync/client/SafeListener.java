@@ -46,6 +46,11 @@ final class SafeListener implements ClientListener {
     guard(() -> delegate.onSyncReset(staleKey));
   }
 
+  @Override
+  public void onRedirect(io.insync.protocol.Redirect redirect) {
+    guard(() -> delegate.onRedirect(redirect));
+  }
+
   private static void guard(Runnable call) {
     try {
       call.run();

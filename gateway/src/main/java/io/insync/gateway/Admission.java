@@ -113,6 +113,14 @@ public final class Admission {
     inFlight.decrementAndGet();
   }
 
+  /**
+   * True while {@code max-in-flight} requests are in flight: the node refuses new work. An entity
+   * that did not answer then is queueing, not lost, and is not asked again (that would only add load).
+   */
+  public boolean saturated() {
+    return inFlight.get() >= maxInFlight;
+  }
+
   /** Requests in flight now. */
   public int inFlight() {
     return inFlight.get();

@@ -19,7 +19,25 @@ public record GatewaySettings(
     Backpressure backpressure,
     AdmissionBounds admission,
     RetryAfter retryAfter,
-    WebSocket webSocket) {
+    WebSocket webSocket,
+    Duration entityAttemptTimeout,
+    Leave leave) {
+
+  public GatewaySettings {
+    if (entityAttemptTimeout.isNegative() || entityAttemptTimeout.isZero()) {
+      throw new IllegalArgumentException("insync.gateway.entity-attempt-timeout must be positive: " + entityAttemptTimeout);
+    }
+  }
+
+  /**
+   * {@code insync.gateway.leave}: a graceful leave. {@code advertiseHost} is the host other
+   * gateways name in a Redirect for this one ("" = the bind host).
+   */
+  public record Leave(Duration grace, int retryAfterMs, String advertiseHost) {
+    public Leave {
+      if (grace.isNegative()) throw new IllegalArgumentException("insync.gateway.leave.grace must not be negative: " + grace);
+    }
+  }
 
   /** {@code insync.gateway.websocket}: the WebSocket listener (same host as TCP). */
   public record WebSocket(boolean enabled, int port, String path) {
@@ -89,7 +107,9 @@ public record GatewaySettings(
             ad.getInt("retry-max-in-flight"), ad.getDuration("retry-latency-target")),
         new RetryAfter(millis(ra, "node-busy"), millis(ra, "auth-refused"), millis(ra, "entity-timeout"),
             millis(ra, "stash-full"), millis(ra, "gateway-full")),
-        new WebSocket(ws.getBoolean("enabled"), ws.getInt("port"), ws.getString("path")));
+        new WebSocket(ws.getBoolean("enabled"), ws.getInt("port"), ws.getString("path")),
+        c.getDuration("entity-attempt-timeout"),
+        new Leave(c.getDuration("leave.grace"), millis(c, "leave.retry-after"), c.getString("leave.advertise-host")));
   }
 
   private static int millis(Config c, String key) {

@@ -14,7 +14,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CompletableFuture;
 import org.apache.pekko.actor.Cancellable;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -105,6 +105,7 @@ public final class Session extends ExtensibleBehavior<Object> {
   private final Connection conn;
   private final Deps deps;
   private final ActorRef<UserEntity.DeviceEvent> pushes;
+  private final org.apache.pekko.actor.typed.Scheduler scheduler;
   /** Until Auth is accepted; then null. */
   private Cancellable authTimer;
   /** Frames received while authenticating, made on the first one; null otherwise. */
@@ -117,6 +118,7 @@ public final class Session extends ExtensibleBehavior<Object> {
     this.conn = conn;
     this.deps = deps;
     this.pushes = ctx.getSelf().narrow();
+    this.scheduler = ctx.getSystem().scheduler();
     this.authTimer = ctx.scheduleOnce(deps.settings().authTimeout(), ctx.getSelf(), AuthTimedOut.INSTANCE);
   }
 
@@ -237,7 +239,7 @@ public final class Session extends ExtensibleBehavior<Object> {
     deps.presence().register(who.user(), who.device(), pushes, who.startedAt());
     askEntity(who, (ActorRef<UserEntity.Connected> replyTo) ->
             new UserEntity.Connect(who.device(), pushes, who.startedAt(), replyTo),
-        (ok, err) -> new AuthDone(requestId, who, ok, err));
+        (ok, err) -> new AuthDone(requestId, who, ok, err), false);
     return authenticating(who);
   }
 
@@ -303,7 +305,7 @@ public final class Session extends ExtensibleBehavior<Object> {
         (res, err) -> {
           deps.admission().sendCompleted(System.nanoTime() - asked);
           return new Answered(Request.SEND, requestId, cmid, res, err);
-        });
+        }, true);
   }
 
   private void onSync(Device who, Envelope env) {
@@ -318,7 +320,7 @@ public final class Session extends ExtensibleBehavior<Object> {
       return;
     }
     askEntity(who, (ActorRef<UserEntity.SyncResult> replyTo) -> Wire.sync(who.device(), env.getSync(), replyTo),
-        (res, err) -> new Answered(Request.SYNC, requestId, null, res, err));
+        (res, err) -> new Answered(Request.SYNC, requestId, null, res, err), true);
   }
 
   private Envelope answer(Answered a) {
@@ -338,14 +340,46 @@ public final class Session extends ExtensibleBehavior<Object> {
   /**
    * Asks the user's entity; the caller has taken a place in {@link Admission}, which is given
    * back when the ask completes (answered or timed out), whether or not this session still lives.
+   * With {@code retry} (Send, Sync: safe to repeat) an attempt unanswered within {@code
+   * entity-attempt-timeout} is asked again, until {@code request-timeout} has passed in all: a
+   * command lost while the entity's shard moved (the entity stopped before it answered) reaches it
+   * at its new home. The place in Admission is held across the attempts. A saturated node (at
+   * {@code admission.max-in-flight}) does not ask again: its entities are queueing, not losing
+   * commands, and a second copy of each would only deepen the queue.
    */
   private <T> void askEntity(Device who, Function<ActorRef<T>, UserEntity.Command> command,
-      Function2<T, Throwable, Object> adapt) {
-    Duration timeout = deps.settings().requestTimeout();
-    CompletionStage<T> answer = AskPattern.ask(deps.users().user(who.user()), command, timeout,
-        ctx.getSystem().scheduler());
+      Function2<T, Throwable, Object> adapt, boolean retry) {
+    CompletableFuture<T> answer = new CompletableFuture<>();
+    long deadline = System.nanoTime() + deps.settings().requestTimeout().toNanos();
+    attempt(who.user(), command, answer, deadline, retry);
     answer.whenComplete((r, e) -> deps.admission().release());
     ctx.pipeToSelf(answer, adapt);
+  }
+
+  /** One attempt of {@link #askEntity}; runs on the thread that completed the previous one. */
+  private <T> void attempt(String user, Function<ActorRef<T>, UserEntity.Command> command,
+      CompletableFuture<T> answer, long deadlineNanos, boolean retry) {
+    long left = deadlineNanos - System.nanoTime();
+    long perAttempt = retry ? Math.min(left, deps.settings().entityAttemptTimeout().toNanos()) : left;
+    Duration timeout = Duration.ofNanos(Math.max(1, perAttempt));
+    AskPattern.ask(deps.users().user(user), command, timeout, scheduler).whenComplete((r, e) -> {
+      if (e == null) {
+        answer.complete(r);
+      } else if (retry && isTimeout(e) && deadlineNanos - System.nanoTime() > MIN_ATTEMPT_NANOS
+          && !deps.admission().saturated()) {
+        attempt(user, command, answer, deadlineNanos, true); // the same command: idempotent
+      } else {
+        answer.completeExceptionally(e);
+      }
+    });
+  }
+
+  /** An attempt with less time than this left is not started: the client is told to retry instead. */
+  private static final long MIN_ATTEMPT_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(100);
+
+  private static boolean isTimeout(Throwable e) {
+    Throwable t = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
+    return t instanceof java.util.concurrent.TimeoutException;
   }
 
   // ------------------------------------------------------------------ pushes and the end

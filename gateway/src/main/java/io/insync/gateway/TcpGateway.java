@@ -20,7 +20,14 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -52,6 +59,8 @@ public final class TcpGateway implements AutoCloseable {
   private final EventLoopGroup workers;
   private final IdleSweep idle;
   private final AtomicInteger open = new AtomicInteger();
+  /** The channels of the sessions open now (the ones a graceful leave redirects). */
+  private final Set<Channel> live = ConcurrentHashMap.newKeySet();
   /** Session actor names are unique in the JVM: several gateways may share one actor system (tests). */
   private static final AtomicLong ids = new AtomicLong();
   private Channel tcpServer;
@@ -159,11 +168,74 @@ public final class TcpGateway implements AutoCloseable {
     return deps.admission().inFlight();
   }
 
+  /**
+   * Stops accepting connections: closes the TCP and WebSocket listeners (a connect is refused from
+   * now on); the connections open now stay. The first step of a graceful leave; idempotent.
+   */
+  public void unbind() {
+    if (tcpServer != null) tcpServer.close().syncUninterruptibly();
+    if (wsServer != null) wsServer.close().syncUninterruptibly();
+  }
+
+  /**
+   * The rest of a graceful leave, after {@link #unbind()}: writes {@code redirect} (a {@code
+   * Redirect} push) to every open connection, authenticated or not, then waits until the clients
+   * have closed them or {@code grace} has passed, and then closes the ones still open with a fatal
+   * {@code Error{UNAVAILABLE, retryAfterMs}} (which a client that does not know {@code Redirect}
+   * takes as "reconnect elsewhere"). Completes when no connection is open, at most about {@code
+   * grace} plus the close of the last ones; never fails.
+   */
+  public CompletionStage<Integer> drain(Envelope redirect, Duration grace, int retryAfterMs) {
+    List<Channel> channels = new ArrayList<>(live);
+    int told = 0;
+    for (Channel ch : channels) {
+      if (ch.isActive()) {
+        // not through Connection.push: a Redirect is never dropped for a client that reads slowly
+        ch.writeAndFlush(redirect);
+        told++;
+      }
+    }
+    log.info("leaving: sent Redirect to {} connections (naming {}), waiting up to {} ms for them to move",
+        told, redirect.getRedirect().getTcpList(), grace.toMillis());
+    CompletableFuture<Integer> done = new CompletableFuture<>();
+    long deadline = System.nanoTime() + grace.toNanos();
+    long closedBy = deadline + TimeUnit.MILLISECONDS.toNanos(CLOSE_WAIT_MILLIS);
+    int total = told;
+    boolean[] forced = {false};
+    Runnable[] check = new Runnable[1];
+    check[0] = () -> {
+      long now = System.nanoTime();
+      if (live.isEmpty()) {
+        if (!forced[0]) log.info("leaving: all {} connections moved", total);
+        done.complete(total);
+      } else if (!forced[0] && now - deadline >= 0) {
+        forced[0] = true;
+        log.info("leaving: {} of {} connections still open after {} ms, closing them", live.size(), total,
+            grace.toMillis());
+        Envelope last = Envelopes.error(0, ErrorCode.UNAVAILABLE, "this gateway is stopping; connect to another",
+            retryAfterMs, true);
+        for (Channel ch : new ArrayList<>(live)) {
+          ch.eventLoop().execute(() -> Connection.closeAfterWrite(ch, last));
+        }
+        boss.schedule(check[0], DRAIN_POLL_MILLIS, TimeUnit.MILLISECONDS);
+      } else if (forced[0] && now - closedBy >= 0) {
+        done.complete(total); // the gateway's close cuts what is left
+      } else {
+        boss.schedule(check[0], DRAIN_POLL_MILLIS, TimeUnit.MILLISECONDS);
+      }
+    };
+    boss.execute(check[0]);
+    return done;
+  }
+
+  /** How long a drain waits, after the grace, for the connections it closed to be gone. */
+  private static final long CLOSE_WAIT_MILLIS = 1_000;
+  private static final long DRAIN_POLL_MILLIS = 20;
+
   /** Stops accepting, closes every connection (their sessions stop), releases threads. */
   @Override
   public void close() {
-    if (tcpServer != null) tcpServer.close().syncUninterruptibly();
-    if (wsServer != null) wsServer.close().syncUninterruptibly();
+    unbind();
     idle.close();
     boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     workers.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
@@ -228,6 +300,7 @@ public final class TcpGateway implements AutoCloseable {
       channel = ctx.channel();
       lastRead = System.nanoTime();
       idle.add(this);
+      live.add(channel);
       session = system.systemActorOf(Session.create(new Connection(ctx.channel(), flow), deps),
           "session-" + ids.incrementAndGet(), Props.empty());
     }
@@ -243,6 +316,7 @@ public final class TcpGateway implements AutoCloseable {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
       if (started) open.decrementAndGet();
+      live.remove(ctx.channel());
       idle.remove(this);
       if (session != null) session.tell(Session.Closed.INSTANCE);
     }

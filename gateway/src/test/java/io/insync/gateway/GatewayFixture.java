@@ -41,7 +41,9 @@ final class GatewayFixture implements AutoCloseable {
   /** {@code overrides}: HOCON under {@code insync.gateway}. */
   GatewayFixture(ActorTestKit kit, Transport transport, String overrides) throws InterruptedException {
     this.transport = transport;
-    Config config = ConfigFactory.parseString("insync.gateway { port = 0 \n websocket.port = 0 \n" + overrides + "\n}")
+    // one attempt per entity ask unless a test asks for retries (tests hold commands unanswered on purpose)
+    Config config = ConfigFactory.parseString("insync.gateway { port = 0 \n websocket.port = 0 \n"
+            + "entity-attempt-timeout = 1h \n" + overrides + "\n}")
         .withFallback(ConfigFactory.load());
     settings = GatewaySettings.fromConfig(config);
     ActorRef<UserEntity.Command> fake = kit.spawn(users.behavior());

@@ -19,6 +19,17 @@ class GatewaySettingsTest {
     assertEquals(new GatewaySettings.Backpressure(64, 32, 256 * 1024, 32 * 1024), s.backpressure());
     assertEquals(new GatewaySettings.AdmissionBounds(500, 400, 150), s.admission());
     assertEquals(new GatewaySettings.RetryAfter(1000, 2000, 1000, 500, 5000), s.retryAfter());
+    assertEquals(Duration.ofSeconds(5), s.entityAttemptTimeout());
+    assertEquals(new GatewaySettings.Leave(Duration.ofSeconds(2), 200, ""), s.leave());
+  }
+
+  @Test
+  void anEntityAttemptTimeoutOfZeroAndANegativeGraceAreRefused() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> GatewaySettings.fromConfig(
+        ConfigFactory.parseString("insync.gateway.entity-attempt-timeout = 0s").withFallback(ConfigFactory.load())));
+    assertEquals("insync.gateway.entity-attempt-timeout must be positive: PT0S", e.getMessage());
+    assertThrows(IllegalArgumentException.class, () -> GatewaySettings.fromConfig(
+        ConfigFactory.parseString("insync.gateway.leave.grace = -1s").withFallback(ConfigFactory.load())));
   }
 
   @Test

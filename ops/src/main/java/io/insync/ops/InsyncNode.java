@@ -3,6 +3,8 @@ package io.insync.ops;
 import com.typesafe.config.Config;
 import io.insync.cluster.UserSharding;
 import io.insync.core.auth.TokenSigner;
+import io.insync.core.codec.Envelopes;
+import io.insync.gateway.GatewayDirectory;
 import io.insync.gateway.GatewaySettings;
 import io.insync.gateway.Presence;
 import io.insync.gateway.Session;
@@ -12,8 +14,10 @@ import io.insync.ops.ready.NodeProbes;
 import io.insync.ops.ready.Readiness;
 import io.insync.persistence.user.UserEntity;
 import io.insync.persistence.user.UserRefs;
+import io.insync.protocol.Envelope;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.Done;
@@ -74,14 +78,11 @@ public final class InsyncNode implements AutoCloseable {
         log.warn("tokens are signed with the development secret: anyone can sign in as anyone. "
             + "Set INSYNC_TOKEN_SECRET (insync.gateway.token-secret) for any real deployment.");
       }
+      checkLeaveGrace(system, gs);
       TcpGateway gateway = new TcpGateway(system,
           new Session.Deps(gs, users, TokenSigner.fromSecret(gs.tokenSecret()), Presence.start(system)));
       InetSocketAddress bound = gateway.start();
-      CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseServiceUnbind(), "tcp-gateway-close",
-          () -> CompletableFuture.supplyAsync(() -> {
-            gateway.close();
-            return Done.getInstance();
-          }));
+      leaveGracefully(system, gateway, gs, bound);
       String ws = gateway.webSocketAddress()
           .map(a -> "ws://" + a.getHostString() + ":" + a.getPort() + gateway.webSocketPath())
           .orElse("off");
@@ -92,6 +93,62 @@ public final class InsyncNode implements AutoCloseable {
       system.terminate();
       throw e;
     }
+  }
+
+  /**
+   * A graceful leave, hooked into coordinated shutdown, which runs on SIGTERM (Pekko's JVM
+   * shutdown hook), on {@link #close()}, and when the node leaves the cluster (a {@code Leave} from
+   * management HTTP or any member): this node's gateway is withdrawn from the {@link
+   * GatewayDirectory} (others stop naming it), the listeners close (connects are refused), every
+   * connection gets a {@code Redirect} naming the other gateways and {@code insync.gateway.leave.grace}
+   * to move, then the gateway stops. Sharding hands the node's shards off in the later phase
+   * {@code cluster-sharding-shutdown-region}; entities resume elsewhere from their journals.
+   * Also publishes this node's client addresses in the directory.
+   */
+  private static void leaveGracefully(ActorSystem<?> system, TcpGateway gateway, GatewaySettings gs,
+      InetSocketAddress tcp) {
+    GatewayDirectory directory = GatewayDirectory.start(system, Duration.ofSeconds(2));
+    String host = gs.leave().advertiseHost().isEmpty() ? tcp.getHostString() : gs.leave().advertiseHost();
+    String ws = gateway.webSocketAddress()
+        .map(a -> "ws://" + hostPort(host, a.getPort()) + gateway.webSocketPath()).orElse("");
+    try {
+      // known to the other nodes before this one says ready: one that leaves next names it
+      directory.publish(hostPort(host, tcp.getPort()), ws).toCompletableFuture().get(5, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      log.warn("this gateway's address is not yet known to every node ({}); gossip spreads it", e.toString());
+    }
+    CoordinatedShutdown cs = CoordinatedShutdown.get(system);
+    cs.addTask(CoordinatedShutdown.PhaseBeforeServiceUnbind(), "gateway-withdraw", directory::withdraw);
+    cs.addTask(CoordinatedShutdown.PhaseServiceUnbind(), "gateway-unbind", () -> CompletableFuture.supplyAsync(() -> {
+      gateway.unbind();
+      return Done.getInstance();
+    }));
+    cs.addTask(CoordinatedShutdown.PhaseServiceRequestsDone(), "gateway-redirect", () -> {
+      List<GatewayDirectory.Entry> others = directory.others();
+      Envelope redirect = Envelopes.redirect(others.stream().map(GatewayDirectory.Entry::tcp).toList(),
+          others.stream().map(GatewayDirectory.Entry::webSocket).filter(w -> !w.isEmpty()).toList(),
+          "this node is leaving the cluster", (int) gs.leave().grace().toMillis());
+      return gateway.drain(redirect, gs.leave().grace(), gs.leave().retryAfterMs()).thenApply(n -> Done.getInstance());
+    });
+    cs.addTask(CoordinatedShutdown.PhaseServiceStop(), "gateway-close", () -> CompletableFuture.supplyAsync(() -> {
+      gateway.close();
+      return Done.getInstance();
+    }));
+  }
+
+  /** The Redirect grace runs inside one coordinated-shutdown phase and must end before its timeout. */
+  private static void checkLeaveGrace(ActorSystem<?> system, GatewaySettings gs) {
+    Duration phase = Duration.ofMillis(
+        CoordinatedShutdown.get(system).timeout(CoordinatedShutdown.PhaseServiceRequestsDone()).toMillis());
+    // the grace, then up to 1 s for the connections closed after it
+    if (gs.leave().grace().plusSeconds(1).compareTo(phase) >= 0) {
+      throw new IllegalArgumentException("insync.gateway.leave.grace (" + gs.leave().grace() + ") plus 1 s must be "
+          + "below pekko.coordinated-shutdown.phases.service-requests-done.timeout (" + phase + "), the phase it runs in");
+    }
+  }
+
+  private static String hostPort(String host, int port) {
+    return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
   }
 
   /**

@@ -163,6 +163,11 @@ public final class NodeProcess implements AutoCloseable {
     return process != null && process.isAlive();
   }
 
+  /** The exit code of a node that has exited (143 after a SIGTERM it handled, 137 after a SIGKILL). */
+  public int exitCode() {
+    return process.exitValue();
+  }
+
   /** The node's combined output so far (for failure messages). */
   public String output() throws IOException {
     return Files.exists(log) ? tail(0) : "";

@@ -7,6 +7,7 @@ import io.insync.protocol.Envelope;
 import io.insync.protocol.Error;
 import io.insync.protocol.ErrorCode;
 import io.insync.protocol.Heartbeat;
+import io.insync.protocol.Redirect;
 import io.insync.protocol.Send;
 import io.insync.protocol.Sync;
 
@@ -89,6 +90,19 @@ public final class Envelopes {
     return Envelope.newBuilder()
         .setRequestId(requestId)
         .setHeartbeat(Heartbeat.newBuilder().setLatestSeq(latestSeq))
+        .build();
+  }
+
+  /**
+   * The push {@code Redirect{tcp, websocket, reason, grace_ms}} (request id 0): this gateway is
+   * stopping; {@code tcp} are other gateways as {@code host:port}, {@code webSockets} their
+   * WebSocket URLs.
+   */
+  public static Envelope redirect(java.util.List<String> tcp, java.util.List<String> webSockets, String reason,
+      int graceMs) {
+    return Envelope.newBuilder()
+        .setRedirect(Redirect.newBuilder().addAllTcp(tcp).addAllWebsocket(webSockets)
+            .setReason(nullToEmpty(reason)).setGraceMs(Math.max(0, graceMs)))
         .build();
   }
 

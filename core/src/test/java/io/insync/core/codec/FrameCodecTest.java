@@ -60,7 +60,8 @@ class FrameCodecTest {
         Envelope.newBuilder().setNotify(Notify.newBuilder().setLatestSeq(3).addItems(item)).build(),
         Envelope.newBuilder().setRequestId(5).setAck(Ack.newBuilder().setSyncKey(3)).build(),
         Envelopes.heartbeat(6, 0),
-        Envelopes.error(7, ErrorCode.UNAVAILABLE, "busy", 500, false));
+        Envelopes.error(7, ErrorCode.UNAVAILABLE, "busy", 500, false),
+        Envelopes.redirect(List.of("127.0.0.1:7410"), List.of("ws://127.0.0.1:7411/sync"), "leaving", 2000));
   }
 
   private static EmbeddedChannel channel(int max) {
@@ -123,6 +124,14 @@ class FrameCodecTest {
     EmbeddedChannel ch = channel(FrameCodec.DEFAULT_MAX_FRAME_BYTES);
     ch.writeInbound(buf(HEX.parseHex(GOLDEN_HEX)));
     assertEquals(List.of(GOLDEN), drain(ch));
+  }
+
+  @Test
+  void redirectGoldenBytes() {
+    // Envelope field 20 (a2 01), length 8: Redirect{tcp "a:1" (0a 03 61 3a 31), grace_ms 2000 (20 d0 0f)}
+    Envelope redirect = Envelopes.redirect(List.of("a:1"), List.of(), "", 2000);
+    assertEquals("0000000ba201080a03613a3120d00f", HEX.formatHex(FrameCodec.encodeToBytes(redirect)));
+    assertEquals(0, redirect.getRequestId(), "a push");
   }
 
   @Test

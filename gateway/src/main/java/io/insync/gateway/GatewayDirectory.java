@@ -1,0 +1,117 @@
+package io.insync.gateway;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.MemberStatus;
+import org.apache.pekko.cluster.ddata.Key;
+import org.apache.pekko.cluster.ddata.LWWMap;
+import org.apache.pekko.cluster.ddata.LWWMapKey;
+import org.apache.pekko.cluster.ddata.SelfUniqueAddress;
+import org.apache.pekko.cluster.ddata.typed.javadsl.DistributedData;
+import org.apache.pekko.cluster.ddata.typed.javadsl.Replicator;
+import org.apache.pekko.cluster.typed.Cluster;
+
+/**
+ * Where clients reach every node's gateway: each node publishes its TCP address and WebSocket
+ * URL in one replicated map (Distributed Data, an {@code LWWMap} keyed by the node's cluster
+ * address, values of plain strings so nothing needs a serializer of ours), and every node keeps
+ * the latest map in a volatile field through a subscription. A node that leaves names the others
+ * in its {@code Redirect} ({@link #others()}).
+ *
+ * <p>Only members that are {@code Up} now count: an entry of a node that left or crashed (an old
+ * incarnation of a restarted node, a node whose entry was never withdrawn) is kept in the map but
+ * never offered, and a node that is {@code Leaving} is not offered either. A node withdraws its own
+ * entry first thing when it leaves, so that the others stop naming it at once.
+ */
+public final class GatewayDirectory {
+  /** One node's gateway, as clients reach it; {@code webSocket} is empty when it has none. */
+  public record Entry(String node, String tcp, String webSocket) {}
+
+  static final Key<LWWMap<String, String>> KEY = LWWMapKey.create("insync-gateways");
+
+  private final ActorSystem<?> system;
+  private final ActorRef<Replicator.Command> replicator;
+  private final SelfUniqueAddress self;
+  private final String selfNode;
+  private final Duration writeTimeout;
+  private volatile Map<String, String> entries = Map.of();
+
+  private GatewayDirectory(ActorSystem<?> system, Duration writeTimeout) {
+    this.system = system;
+    DistributedData ddata = DistributedData.get(system);
+    this.replicator = ddata.replicator();
+    this.self = ddata.selfUniqueAddress();
+    this.selfNode = self.uniqueAddress().address().toString();
+    this.writeTimeout = writeTimeout;
+  }
+
+  /**
+   * Subscribes to the map on {@code system}; {@code writeTimeout} bounds a publish (written to
+   * all nodes) or a withdraw (to a majority).
+   */
+  public static GatewayDirectory start(ActorSystem<?> system, Duration writeTimeout) {
+    GatewayDirectory d = new GatewayDirectory(system, writeTimeout);
+    system.systemActorOf(Behaviors.<Replicator.SubscribeResponse<LWWMap<String, String>>>setup(ctx -> {
+      d.replicator.tell(new Replicator.Subscribe<>(KEY, ctx.getSelf()));
+      return Behaviors.receiveMessage(r -> {
+        if (r instanceof Replicator.Changed<LWWMap<String, String>> c) {
+          d.entries = Map.copyOf(c.dataValue().getEntries());
+          ctx.getLog().info("gateway directory: {}", d.entries.values().stream().map(v -> v.replace('\n', ' ')).toList());
+        }
+        return Behaviors.same();
+      });
+    }), "gateway-directory", Props.empty());
+    return d;
+  }
+
+  /**
+   * Puts this node's client addresses in the map ({@code webSocket} "" if none), written to every
+   * node (within the write timeout; gossip spreads it anyway if some did not answer), so that a node
+   * that leaves right after this one started names it.
+   */
+  public CompletionStage<Done> publish(String tcp, String webSocket) {
+    String value = tcp + "\n" + webSocket;
+    return update(map -> map.put(self, selfNode, value), new Replicator.WriteAll(writeTimeout));
+  }
+
+  /** Takes this node out of the map (it is leaving). */
+  public CompletionStage<Done> withdraw() {
+    return update(map -> map.remove(self, selfNode), new Replicator.WriteMajority(writeTimeout));
+  }
+
+  private CompletionStage<Done> update(java.util.function.Function<LWWMap<String, String>, LWWMap<String, String>> f,
+      Replicator.WriteConsistency consistency) {
+    CompletionStage<Replicator.UpdateResponse<LWWMap<String, String>>> answer = AskPattern.ask(replicator,
+        (ActorRef<Replicator.UpdateResponse<LWWMap<String, String>>> replyTo) ->
+            new Replicator.Update<>(KEY, LWWMap.create(), consistency, replyTo, f),
+        writeTimeout.plusSeconds(1), system.scheduler());
+    // a write that reached only some nodes still spreads by gossip: it is not a failure here
+    return answer.handle((r, e) -> Done.getInstance());
+  }
+
+  /**
+   * The gateways of the other members that are Up now, in the map's order; never this node's own.
+   */
+  public List<Entry> others() {
+    List<Entry> out = new ArrayList<>();
+    Map<String, String> now = entries;
+    for (org.apache.pekko.cluster.Member m : Cluster.get(system).state().getMembers()) {
+      String node = m.address().toString();
+      if (m.status() != MemberStatus.up() || node.equals(selfNode)) continue;
+      String value = now.get(node);
+      if (value == null) continue;
+      int nl = value.indexOf('\n');
+      out.add(nl < 0 ? new Entry(node, value, "") : new Entry(node, value.substring(0, nl), value.substring(nl + 1)));
+    }
+    return out;
+  }
+}
