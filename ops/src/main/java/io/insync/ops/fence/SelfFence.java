@@ -150,6 +150,21 @@ public final class SelfFence implements Extension {
     return null;
   }
 
+  /**
+   * Only the pause check (and the latch): null unless this process was paused for longer than
+   * {@code max-pause}. Cheap enough for every write on a Cassandra connection.
+   */
+  public String pauseRefusal() {
+    String l = latched;
+    if (l != null) return l;
+    long gap = System.nanoTime() - lastTick;
+    if (gap > maxPauseNanos) {
+      latch(gap);
+      return latched;
+    }
+    return null;
+  }
+
   /** True while the fence lets this node write (for readiness and tests). */
   public boolean isOpen() {
     return refusal() == null;

@@ -51,6 +51,7 @@ class FailoverSettingsTest {
   @Test
   void theJournalIsFencedAndTheFenceRunsFromTheStart() {
     assertEquals(FencedCassandraJournal.class.getName(), config.getString("pekko.persistence.cassandra.journal.class"));
+    assertEquals(FencedSessionProvider.class.getName(), config.getString("pekko.persistence.cassandra.session-provider"));
     SelfFence fence = SelfFence.get(Adapter.toClassic(system));
     assertTrue(config.getStringList("pekko.library-extensions").contains(SelfFence.Loader.class.getName()));
     assertEquals(Duration.ofMillis(2500), fence.settings().maxPause());
