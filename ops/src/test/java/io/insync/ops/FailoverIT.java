@@ -35,9 +35,12 @@ class FailoverIT {
   void sigkillOfOneOfThreeNodesLosesNothingAndEveryUserIsServedAgain() throws Exception {
     String cassandra = CassandraExtension.host() + ":" + CassandraExtension.port();
     String run = UUID.randomUUID().toString().substring(0, 8);
-    try (NodeProcess a = new NodeProcess(cassandra, "failover-a");
-        NodeProcess b = new NodeProcess(cassandra, "failover-b");
-        NodeProcess c = new NodeProcess(cassandra, "failover-c")) {
+    // -Dfailover.jvm-args=-Dkey=value,... tries a lever on the nodes (for measurements; the test runs the shipped settings)
+    String[] extra = System.getProperty("failover.jvm-args", "").isBlank() ? new String[0]
+        : System.getProperty("failover.jvm-args").split(",");
+    try (NodeProcess a = new NodeProcess(cassandra, "failover-a").withJvmArgs(extra);
+        NodeProcess b = new NodeProcess(cassandra, "failover-b").withJvmArgs(extra);
+        NodeProcess c = new NodeProcess(cassandra, "failover-c").withJvmArgs(extra)) {
       a.withSeeds(a.clusterAddress()).start();
       b.withSeeds(a.clusterAddress());
       c.withSeeds(a.clusterAddress());
