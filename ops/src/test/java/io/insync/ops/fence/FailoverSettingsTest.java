@@ -54,7 +54,7 @@ class FailoverSettingsTest {
     assertEquals(FencedSessionProvider.class.getName(), config.getString("pekko.persistence.cassandra.session-provider"));
     SelfFence fence = SelfFence.get(Adapter.toClassic(system));
     assertTrue(config.getStringList("pekko.library-extensions").contains(SelfFence.Loader.class.getName()));
-    assertEquals(Duration.ofMillis(2500), fence.settings().maxPause());
+    assertEquals(Duration.ofSeconds(3), fence.settings().maxPause());
     assertEquals(Duration.ofMillis(500), fence.settings().minorityGrace());
     assertEquals(Duration.ofSeconds(4), fence.settings().earliestTakeover());
     assertTrue(fence.isOpen(), "a node that is not in a cluster yet may write: " + fence.refusal());
