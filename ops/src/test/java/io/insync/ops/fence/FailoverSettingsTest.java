@@ -46,6 +46,10 @@ class FailoverSettingsTest {
     assertEquals(Duration.ofSeconds(2), config.getDuration("pekko.cluster.split-brain-resolver.stable-after"));
     assertEquals(Duration.ofSeconds(15), config.getDuration("pekko.cluster.split-brain-resolver.down-all-when-unstable"));
     assertEquals("keep-majority", config.getString("pekko.cluster.split-brain-resolver.active-strategy"));
+    // the shard coordinator writes to a plain majority (Pekko's defaults need every node of a small cluster)
+    assertEquals(0, config.getInt("pekko.cluster.sharding.coordinator-state.write-majority-plus"));
+    assertEquals(1, config.getInt("pekko.cluster.sharding.distributed-data.majority-min-cap"));
+    assertEquals(5, config.getInt("pekko.cluster.sharding.coordinator-state.read-majority-plus"), "reads stay at all");
   }
 
   @Test
