@@ -41,8 +41,10 @@ import org.slf4j.LoggerFactory;
  *       reopens when a majority is reachable again;
  *   <li>this node is {@code Down} or removed.
  * </ul>
- * Both bounds are checked against the cluster's timings at start (a node with bounds that leave no
- * margin does not start): see {@link FenceSettings}.
+ * Every Cassandra connection of the node also asks {@link #pauseRefusal()} before it sends bytes
+ * ({@link FencedSessionProvider}), so a write queued in the driver when the pause began is not sent
+ * after it. Both bounds are checked against the cluster's timings at start (a node with bounds that
+ * leave no margin does not start): see {@link FenceSettings}.
  */
 public final class SelfFence implements Extension {
   private static final Logger log = LoggerFactory.getLogger(SelfFence.class);
