@@ -5,21 +5,21 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Set;
+import io.insync.ops.fence.FencedCassandraJournal;
 import org.apache.pekko.persistence.AtomicWrite;
-import org.apache.pekko.persistence.cassandra.journal.CassandraJournal;
 import scala.collection.immutable.Seq;
 import scala.concurrent.Future;
 import scala.runtime.BoxedUnit;
 import scala.util.Try;
 
 /**
- * Test-only journal for node processes: the Cassandra journal, except that writes of the
+ * Test-only journal for node processes: the node's (fenced) Cassandra journal, except that writes of the
  * persistence ids listed in a file (one per line; system property {@code insync.test.failing-writes})
  * fail. Edit the file while the node runs to start or clear the fault. Enable it with
  * {@code -Dpekko.persistence.cassandra.journal.class=io.insync.ops.FaultyCassandraJournal}
  * (nodes run with the test classpath).
  */
-public final class FaultyCassandraJournal extends CassandraJournal {
+public final class FaultyCassandraJournal extends FencedCassandraJournal {
   private final Path file;
 
   public FaultyCassandraJournal(Config cfg, String cfgPath) {

@@ -133,7 +133,7 @@ public final class NodeProcess implements AutoCloseable {
     cmd.add("-Xmx512m");
     cmd.add("-XX:+UseSerialGC");
     cmd.add("-Djava.util.concurrent.ForkJoinPool.common.parallelism=4");
-    cmd.add("-Dpekko.cluster.split-brain-resolver.stable-after=5s");
+    // the shipped failover timings (cluster.conf): FailoverIT measures them
     // short timeouts so the timeout tests run quickly; clients heartbeat faster than idle-timeout
     cmd.add("-Dinsync.gateway.auth-timeout=2s");
     cmd.add("-Dinsync.gateway.idle-timeout=6s");
@@ -171,6 +171,50 @@ public final class NodeProcess implements AutoCloseable {
   /** The node's combined output so far (for failure messages). */
   public String output() throws IOException {
     return Files.exists(log) ? tail(0) : "";
+  }
+
+  /** The node JVM's process id. */
+  public long pid() {
+    return process.pid();
+  }
+
+  /** The file the node's combined output goes to. */
+  public Path logFile() {
+    return log;
+  }
+
+  /** SIGSTOP: the JVM stops dead (as in a very long GC pause); its sockets stay open. */
+  public void pause() throws Exception {
+    signal("STOP");
+  }
+
+  /** SIGCONT after {@link #pause()}. */
+  public void resume() throws Exception {
+    signal("CONT");
+  }
+
+  private void signal(String name) throws Exception {
+    Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).redirectErrorStream(true).start();
+    if (kill.waitFor() != 0) {
+      throw new IllegalStateException("kill -" + name + " " + process.pid() + " failed: "
+          + new String(kill.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+    }
+  }
+
+  /** Waits until the node's output (since it started) contains {@code text}; false if {@code timeout} passes. */
+  public boolean awaitOutput(String text, Duration timeout) throws Exception {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < deadline) {
+      if (output().contains(text)) return true;
+      Thread.sleep(100);
+    }
+    return output().contains(text);
+  }
+
+  /** Waits for the JVM to exit by itself; its exit code, or empty if it still runs after {@code timeout}. */
+  public OptionalInt awaitExit(Duration timeout) throws InterruptedException {
+    if (process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) return OptionalInt.of(process.exitValue());
+    return OptionalInt.empty();
   }
 
   /** SIGKILL: no shutdown hooks, no goodbye to the cluster or Cassandra. */

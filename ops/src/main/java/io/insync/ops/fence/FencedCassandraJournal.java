@@ -1,0 +1,57 @@
+package io.insync.ops.fence;
+
+import com.typesafe.config.Config;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.pekko.persistence.AtomicWrite;
+import org.apache.pekko.persistence.cassandra.journal.CassandraJournal;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import scala.collection.immutable.Seq;
+import scala.concurrent.Future;
+import scala.runtime.BoxedUnit;
+import scala.util.Try;
+
+/**
+ * The Cassandra journal, asking the node's {@link SelfFence} before every write: a node that may
+ * have been replaced (paused too long, on the minority side, downed) fails the write instead of
+ * writing a second writer's events into a user's journal. The entity takes a refused write as any
+ * journal failure (it restarts with backoff, its client gets no ack and retries elsewhere).
+ * Configured as {@code pekko.persistence.cassandra.journal.class} (ops persistence.conf).
+ */
+public class FencedCassandraJournal extends CassandraJournal {
+  private static final Logger log = LoggerFactory.getLogger(FencedCassandraJournal.class);
+  private static final AtomicLong refused = new AtomicLong();
+
+  private final SelfFence fence;
+
+  public FencedCassandraJournal(Config cfg, String cfgPath) {
+    super(cfg, cfgPath);
+    this.fence = SelfFence.get(context().system());
+  }
+
+  /** Writes refused by the fence in this JVM so far. */
+  public static long refusedWrites() {
+    return refused.get();
+  }
+
+  @Override
+  public Future<Seq<Try<BoxedUnit>>> asyncWriteMessages(Seq<AtomicWrite> messages) {
+    String why = fence.refusal();
+    if (why != null) {
+      long n = refused.incrementAndGet();
+      if (n == 1 || n % 100 == 0) {
+        log.warn("one writer per user: refused a journal write of {} ({} refused so far): {}",
+            messages.head().persistenceId(), n, why);
+      }
+      return scala.concurrent.Future$.MODULE$.failed(new FencedException(why));
+    }
+    return super.asyncWriteMessages(messages);
+  }
+
+  /** A journal write this node refused to make. */
+  public static final class FencedException extends RuntimeException {
+    public FencedException(String reason) {
+      super("write refused: " + reason);
+    }
+  }
+}
