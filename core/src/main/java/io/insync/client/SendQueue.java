@@ -39,10 +39,11 @@ final class SendQueue {
     boolean ready();
 
     /**
-     * Sends {@code Send{clientMsgId, to, content, attempt}} on the current connection; the future
-     * gets the reply. {@code attempt}: how many times this id was sent before (0 the first time).
+     * Sends {@code Send{clientMsgId, to, content, attempt, after_client_msg_id}} on the current
+     * connection; the future gets the reply. {@code attempt}: how many times this id was sent before
+     * (0 the first time); {@code after}: the send that must be stored first ("" none).
      */
-    CompletableFuture<Envelope> send(String clientMsgId, String to, Content content, int attempt);
+    CompletableFuture<Envelope> send(String clientMsgId, String to, Content content, int attempt, String after);
   }
 
   private final Link link;
@@ -54,6 +55,8 @@ final class SendQueue {
   private final ArrayDeque<Op> retryLine = new ArrayDeque<>();
   private int retriesInFlight;
   private long transmissions;
+  /** The client_msg_id of the last new send: the next one is stored after it (send order kept). */
+  private String lastSubmitted = "";
 
   SendQueue(Link link, Scheduler scheduler, Backoff backoff, Duration retryTimeout, int maxRetriesInFlight) {
     this.link = link;
@@ -79,7 +82,8 @@ final class SendQueue {
       });
       return;
     }
-    Op op = new Op(clientMsgId, to, content, result);
+    Op op = new Op(clientMsgId, to, content, result, lastSubmitted);
+    lastSubmitted = clientMsgId;
     ops.put(clientMsgId, op);
     op.deadline = scheduler.schedule(() -> fail(op, new TimeoutException(
         "send " + clientMsgId + " was not acknowledged within " + retryTimeout)), retryTimeout.toMillis());
@@ -135,7 +139,7 @@ final class SendQueue {
     long transmission = ++transmissions;
     op.transmission = transmission;
     int attempt = op.attempts++;
-    link.send(op.clientMsgId, op.to, op.content, attempt)
+    link.send(op.clientMsgId, op.to, op.content, attempt, op.after)
         .whenComplete((env, err) -> onReply(op, transmission, env, err));
   }
 
@@ -167,6 +171,13 @@ final class SendQueue {
       }
     } else if (env.hasSendAck()) {
       complete(op, env.getSendAck());
+    } else if (env.hasError() && env.getError().getCode() == ErrorCode.OUT_OF_ORDER) {
+      if (ops.containsKey(op.after)) {
+        retryLater(op, Backoff.retryAfterMs(env.getError())); // the earlier send is still on its way
+      } else {
+        op.after = ""; // the earlier one is over (acked long ago and forgotten, or failed): no order to wait for
+        retryLater(op, 0);
+      }
     } else if (env.hasError() && Backoff.isTransient(env.getError().getCode())) {
       retryLater(op, Backoff.retryAfterMs(env.getError()));
     } else if (env.hasError()) {
@@ -230,7 +241,11 @@ final class SendQueue {
     /** The transmission in flight holds one of the retry slots. */
     boolean countedAsRetry;
 
-    Op(String clientMsgId, String to, Content content, CompletableFuture<SendAck> future) {
+    /** The send this one is stored after ("" none); cleared when that one failed. */
+    String after;
+
+    Op(String clientMsgId, String to, Content content, CompletableFuture<SendAck> future, String after) {
+      this.after = after;
       this.clientMsgId = clientMsgId;
       this.to = to;
       this.content = content;
