@@ -39,11 +39,10 @@ final class SendQueue {
     boolean ready();
 
     /**
-     * Sends {@code Send{clientMsgId, to, content, attempt, after_client_msg_id}} on the current
-     * connection; the future gets the reply. {@code attempt}: how many times this id was sent before
-     * (0 the first time); {@code after}: the send that must be stored first ("" none).
+     * Sends {@code Send{clientMsgId, to, content, attempt}} on the current connection; the future
+     * gets the reply. {@code attempt}: how many times this id was sent before (0 the first time).
      */
-    CompletableFuture<Envelope> send(String clientMsgId, String to, Content content, int attempt, String after);
+    CompletableFuture<Envelope> send(String clientMsgId, String to, Content content, int attempt);
   }
 
   private final Link link;
@@ -55,8 +54,6 @@ final class SendQueue {
   private final ArrayDeque<Op> retryLine = new ArrayDeque<>();
   private int retriesInFlight;
   private long transmissions;
-  /** The client_msg_id of the last new send: the next one is stored after it (send order kept). */
-  private String lastSubmitted = "";
 
   SendQueue(Link link, Scheduler scheduler, Backoff backoff, Duration retryTimeout, int maxRetriesInFlight) {
     this.link = link;
@@ -82,8 +79,7 @@ final class SendQueue {
       });
       return;
     }
-    Op op = new Op(clientMsgId, to, content, result, lastSubmitted);
-    lastSubmitted = clientMsgId;
+    Op op = new Op(clientMsgId, to, content, result);
     ops.put(clientMsgId, op);
     op.deadline = scheduler.schedule(() -> fail(op, new TimeoutException(
         "send " + clientMsgId + " was not acknowledged within " + retryTimeout)), retryTimeout.toMillis());
@@ -139,7 +135,7 @@ final class SendQueue {
     long transmission = ++transmissions;
     op.transmission = transmission;
     int attempt = op.attempts++;
-    link.send(op.clientMsgId, op.to, op.content, attempt, op.after)
+    link.send(op.clientMsgId, op.to, op.content, attempt)
         .whenComplete((env, err) -> onReply(op, transmission, env, err));
   }
 
@@ -171,13 +167,6 @@ final class SendQueue {
       }
     } else if (env.hasSendAck()) {
       complete(op, env.getSendAck());
-    } else if (env.hasError() && env.getError().getCode() == ErrorCode.OUT_OF_ORDER) {
-      if (ops.containsKey(op.after)) {
-        retryLater(op, Backoff.retryAfterMs(env.getError())); // the earlier send is still on its way
-      } else {
-        op.after = ""; // the earlier one is over (acked long ago and forgotten, or failed): no order to wait for
-        retryLater(op, 0);
-      }
     } else if (env.hasError() && Backoff.isTransient(env.getError().getCode())) {
       retryLater(op, Backoff.retryAfterMs(env.getError()));
     } else if (env.hasError()) {
@@ -241,11 +230,7 @@ final class SendQueue {
     /** The transmission in flight holds one of the retry slots. */
     boolean countedAsRetry;
 
-    /** The send this one is stored after ("" none); cleared when that one failed. */
-    String after;
-
-    Op(String clientMsgId, String to, Content content, CompletableFuture<SendAck> future, String after) {
-      this.after = after;
+    Op(String clientMsgId, String to, Content content, CompletableFuture<SendAck> future) {
       this.clientMsgId = clientMsgId;
       this.to = to;
       this.content = content;

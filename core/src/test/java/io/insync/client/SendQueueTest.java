@@ -28,7 +28,7 @@ class SendQueueTest {
   private static final Content HELLO = Envelopes.text("hello");
 
   /** One transmission the queue made; the test answers it. */
-  private record Attempt(String clientMsgId, int attempt, CompletableFuture<Envelope> reply, String after) {
+  private record Attempt(String clientMsgId, int attempt, CompletableFuture<Envelope> reply) {
     void error(ErrorCode code, int retryAfterMs) {
       reply.complete(Envelopes.error(7, code, "busy", retryAfterMs, false));
     }
@@ -49,10 +49,9 @@ class SendQueueTest {
     }
 
     @Override
-    public CompletableFuture<Envelope> send(String clientMsgId, String to, Content content, int attempt,
-        String after) {
+    public CompletableFuture<Envelope> send(String clientMsgId, String to, Content content, int attempt) {
       CompletableFuture<Envelope> reply = new CompletableFuture<>();
-      sent.add(new Attempt(clientMsgId, attempt, reply, after));
+      sent.add(new Attempt(clientMsgId, attempt, reply));
       return reply;
     }
   }
@@ -84,60 +83,6 @@ class SendQueueTest {
   private long lastDelay() {
     List<Long> d = scheduler.requestedDelays();
     return d.get(d.size() - 1);
-  }
-
-  @Test
-  void eachSendNamesThePreviousOneSoTheServerKeepsTheirOrder() {
-    SendQueue q = queue(8);
-    submit(q, "m-1");
-    submit(q, "m-2");
-    submit(q, "m-3");
-    assertEquals("", link.sent.poll().after(), "the first send of a client waits for nothing");
-    assertEquals("m-1", link.sent.poll().after());
-    assertEquals("m-2", link.sent.poll().after());
-  }
-
-  @Test
-  void outOfOrderWaitsForTheEarlierSendThenGoesInOrder() {
-    SendQueue q = queue(8);
-    CompletableFuture<SendAck> f1 = submit(q, "m-1");
-    CompletableFuture<SendAck> f2 = submit(q, "m-2");
-    Attempt first = link.sent.poll();
-    Attempt second = link.sent.poll();
-    // m-1's request was lost on the way (a shard hand-off), m-2 reached the server first
-    second.error(ErrorCode.OUT_OF_ORDER, 200);
-    assertFalse(f2.isDone(), "not failed: it waits for m-1");
-    long delay = lastDelay();
-    assertTrue(delay >= 200, "retried after retry_after: " + delay);
-    first.error(ErrorCode.UNAVAILABLE, 100); // m-1 comes back too
-    scheduler.advance(Math.max(delay, lastDelay()));
-    List<Attempt> again = List.copyOf(link.sent);
-    link.sent.clear();
-    Attempt m1 = again.stream().filter(a -> a.clientMsgId().equals("m-1")).findFirst().orElseThrow();
-    Attempt m2 = again.stream().filter(a -> a.clientMsgId().equals("m-2")).findFirst().orElseThrow();
-    assertEquals("m-1", m2.after(), "still stored only after m-1");
-    m1.ack(1);
-    m2.ack(2);
-    assertEquals(1, acked(f1));
-    assertEquals(2, acked(f2));
-  }
-
-  @Test
-  void outOfOrderAfterAFailedSendGoesWithoutWaiting() {
-    SendQueue q = queue(8);
-    CompletableFuture<SendAck> f1 = submit(q, "m-1");
-    CompletableFuture<SendAck> f2 = submit(q, "m-2");
-    Attempt first = link.sent.poll();
-    Attempt second = link.sent.poll();
-    first.error(ErrorCode.BAD_REQUEST, 0); // m-1 is refused for good: the application gets the error
-    assertInstanceOf(ServerErrorException.class, cause(f1));
-    second.error(ErrorCode.OUT_OF_ORDER, 200); // the server never stored m-1 and never will
-    scheduler.advance(lastDelay());
-    Attempt retry = link.sent.poll();
-    assertEquals("m-2", retry.clientMsgId());
-    assertEquals("", retry.after(), "no order to wait for once m-1 is over: m-2 would wait forever");
-    retry.ack(1);
-    assertEquals(1, acked(f2));
   }
 
   @Test
