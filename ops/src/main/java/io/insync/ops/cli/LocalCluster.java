@@ -26,8 +26,8 @@ import java.util.regex.Pattern;
  */
 final class LocalCluster {
   /** What the node logs when its client ports are open; the addresses are taken from it. */
-  private static final Pattern READY = Pattern.compile(
-      "insync node ready: TCP SYNC (\\S+), WebSocket SYNC (\\S+), cluster address (\\S+)");
+  static final Pattern READY = Pattern.compile(
+      "insync node ready: TCP SYNC (\\S+), WebSocket SYNC (\\S+),(?: management (\\S+),)? cluster address (\\S+)");
   private static final Duration STOP_TIMEOUT = Duration.ofSeconds(60);
 
   /** Ports of node {@code i} (1-based): TCP and WebSocket step by 10, Artery and management by 1. */
@@ -49,6 +49,7 @@ final class LocalCluster {
     volatile String tcp;
     volatile String ws;
     volatile String cluster;
+    volatile String management;
 
     Node(int index, Ports ports, Path log, Process process) {
       this.index = index;
@@ -125,7 +126,8 @@ final class LocalCluster {
           if (m.find()) {
             n.tcp = m.group(1);
             n.ws = m.group(2);
-            n.cluster = m.group(3);
+            n.management = m.group(3); // null from a node without management HTTP
+            n.cluster = m.group(4);
             n.ready.complete(line);
           }
         }

@@ -149,9 +149,7 @@ final class UpCommand implements Callable<Integer> {
       System.out.println("    TCP SYNC   " + n.tcp);
       System.out.println("    WebSocket  " + n.ws);
       System.out.println("    cluster    " + n.cluster);
-      if (n.ports.management() > 0) {
-        System.out.println("    management http://" + arteryHost + ":" + n.ports.management());
-      }
+      if (n.management != null) System.out.println("    management " + n.management);
       System.out.println("    log        " + n.log);
     }
     System.out.println("  Cassandra  " + cassandra.host() + ":" + cassandra.nativePort() + " (log: " + cassandra.systemLog() + ")");
