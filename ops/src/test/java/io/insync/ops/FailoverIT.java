@@ -107,6 +107,9 @@ class FailoverIT {
         for (int i = 0; i < n; i++) phone.client.send("m" + i, recipient, Envelopes.text("m" + i));
         laptop.awaitItems(n, Duration.ofSeconds(60)); // durable in the sender's own inbox, undelivered
         host = awaitSenderHost(nodes, "delivery from " + sender + " to " + recipient + " failed", Duration.ofSeconds(60));
+        // the keeper is remembered (its shard stores it before starting it): from here a node loss
+        // cannot forget the pending deliveries (before it, a kill leaves them to the sender's next start)
+        awaitSenderHost(nodes, "keeping deliveries of user " + sender + " going", Duration.ofSeconds(60));
       } // the sender goes offline for good
       host.kill();
       Files.writeString(faults, ""); // the recipient's journal works again
