@@ -206,17 +206,18 @@ final class AdminCommand implements Runnable {
     }
   }
 
-  @Command(name = "leave", mixinStandardHelpOptions = true,
-      description = "Ask a member to leave the cluster gracefully: its shards move, then it stops "
-          + "(PUT /cluster/members/ADDR operation=Leave; needs the token).")
-  static final class Leave extends Call {
+  /** A write on one member ({@code PUT /cluster/members/ADDR operation=...}): leave and down. */
+  abstract static class MemberOperation extends Call {
     @Option(names = "--node", required = true, paramLabel = "ADDR",
         description = "the member, e.g. pekko://insync@127.0.0.1:25520 (as `admin members` lists it)")
     String node;
 
+    /** Pekko Management's operation name: Leave or Down. */
+    abstract String operation();
+
     @Override
     HttpRequest.Builder request() {
-      return putForm(member(node), "operation=Leave");
+      return putForm(member(node), "operation=" + operation());
     }
 
     @Override
@@ -225,22 +226,23 @@ final class AdminCommand implements Runnable {
     }
   }
 
+  @Command(name = "leave", mixinStandardHelpOptions = true,
+      description = "Ask a member to leave the cluster gracefully: its shards move, then it stops "
+          + "(PUT /cluster/members/ADDR operation=Leave; needs the token).")
+  static final class Leave extends MemberOperation {
+    @Override
+    String operation() {
+      return "Leave";
+    }
+  }
+
   @Command(name = "down", mixinStandardHelpOptions = true,
       description = "Mark a member as down (it is removed without a handover; only for a member that is gone "
           + "and that the split brain resolver has not downed) (PUT /cluster/members/ADDR operation=Down; needs the token).")
-  static final class Down extends Call {
-    @Option(names = "--node", required = true, paramLabel = "ADDR",
-        description = "the member, e.g. pekko://insync@127.0.0.1:25521 (as `admin members` lists it)")
-    String node;
-
+  static final class Down extends MemberOperation {
     @Override
-    HttpRequest.Builder request() {
-      return putForm(member(node), "operation=Down");
-    }
-
-    @Override
-    void table(Object json, PrintWriter out) {
-      out.println(json instanceof Map<?, ?> m && m.get("message") != null ? m.get("message") : json);
+    String operation() {
+      return "Down";
     }
   }
 
