@@ -48,7 +48,7 @@ class KryoSerializerTest {
     MessageContent content = new MessageContent("héllo ✓", new byte[] {1, 2, 3}, "image");
     InboxItem item = new InboxItem(5, "alice", "bob", "phone", "m-1", 1_700_000_000_000L, content, 9);
     List<Object> messages = List.of(
-        new UserEntity.SendMessage("phone", "m-1", "bob", content, probe.getRef().narrow()),
+        new UserEntity.SendMessage("phone", "m-2", "bob", content, "m-1", probe.getRef().narrow()),
         new UserEntity.SendAccepted("m-1", 5, 123),
         new UserEntity.SendRejected("m-1", ErrorCode.RATE_LIMITED, "nope", 250),
         new UserEntity.Deliver("alice", List.of(new UserEntity.Delivery(5, "phone", "m-1", content, 123)),

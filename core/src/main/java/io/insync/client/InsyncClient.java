@@ -605,8 +605,9 @@ public final class InsyncClient implements AutoCloseable {
     }
 
     @Override
-    public CompletableFuture<Envelope> send(String clientMsgId, String to, Content content, int attempt) {
-      return request(id -> Envelopes.send(id, clientMsgId, to, content, attempt));
+    public CompletableFuture<Envelope> send(String clientMsgId, String to, Content content, int attempt,
+        String after) {
+      return request(id -> Envelopes.send(id, clientMsgId, to, content, attempt, after));
     }
 
     @Override

@@ -8,6 +8,7 @@ import io.insync.protocol.ErrorCode;
 import io.insync.protocol.SendAck;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,6 +27,14 @@ import java.util.concurrent.TimeoutException;
  *   <li>after a lost connection, as soon as the next one is authenticated.
  * </ul>
  *
+ * <p>Send order is kept: a send submitted while the previous one is still unacknowledged names it
+ * ({@code after_client_msg_id}), and the server stores it only after that one. When the server
+ * answers {@code Error{OUT_OF_ORDER}} (the previous one was lost on the way or is being retried,
+ * say while the user moves between nodes), the send parks on its predecessor, with no timer and
+ * no backoff, and goes again the moment the predecessor is acked (or, with the order dropped, when
+ * the predecessor is given up). A chain of pipelined sends therefore drains in order, one round
+ * trip each, however long the first one took.
+ *
  * <p>Retries are paced: at most {@code maxRetriesInFlight} retried sends are outstanding at
  * once; the others wait in line (oldest first) for one of them to be answered. First attempts
  * are not held back: their rate is the application's.
@@ -39,10 +48,11 @@ final class SendQueue {
     boolean ready();
 
     /**
-     * Sends {@code Send{clientMsgId, to, content, attempt}} on the current connection; the future
-     * gets the reply. {@code attempt}: how many times this id was sent before (0 the first time).
+     * Sends {@code Send{clientMsgId, to, content, attempt, after_client_msg_id}} on the current
+     * connection; the future gets the reply. {@code attempt}: how many times this id was sent before
+     * (0 the first time); {@code after}: the send that must be stored first ("" none).
      */
-    CompletableFuture<Envelope> send(String clientMsgId, String to, Content content, int attempt);
+    CompletableFuture<Envelope> send(String clientMsgId, String to, Content content, int attempt, String after);
   }
 
   private final Link link;
@@ -54,6 +64,8 @@ final class SendQueue {
   private final ArrayDeque<Op> retryLine = new ArrayDeque<>();
   private int retriesInFlight;
   private long transmissions;
+  /** The client_msg_id of the last new send: the next one is stored after it while it is pending. */
+  private String lastSubmitted = "";
 
   SendQueue(Link link, Scheduler scheduler, Backoff backoff, Duration retryTimeout, int maxRetriesInFlight) {
     this.link = link;
@@ -79,7 +91,9 @@ final class SendQueue {
       });
       return;
     }
-    Op op = new Op(clientMsgId, to, content, result);
+    // an acked (or given up) predecessor needs no ordering: the server has it, or never will
+    Op op = new Op(clientMsgId, to, content, result, ops.containsKey(lastSubmitted) ? lastSubmitted : "");
+    lastSubmitted = clientMsgId;
     ops.put(clientMsgId, op);
     op.deadline = scheduler.schedule(() -> fail(op, new TimeoutException(
         "send " + clientMsgId + " was not acknowledged within " + retryTimeout)), retryTimeout.toMillis());
@@ -120,7 +134,8 @@ final class SendQueue {
   }
 
   private void tryTransmit(Op op) {
-    if (op.future.isDone() || op.transmission != 0 || op.retryTimer != null || op.inLine || !link.ready()) {
+    if (op.future.isDone() || op.transmission != 0 || op.retryTimer != null || op.inLine || op.parked
+        || !link.ready()) {
       return;
     }
     if (op.attempts > 0) {
@@ -135,7 +150,7 @@ final class SendQueue {
     long transmission = ++transmissions;
     op.transmission = transmission;
     int attempt = op.attempts++;
-    link.send(op.clientMsgId, op.to, op.content, attempt)
+    link.send(op.clientMsgId, op.to, op.content, attempt, op.after)
         .whenComplete((env, err) -> onReply(op, transmission, env, err));
   }
 
@@ -167,6 +182,17 @@ final class SendQueue {
       }
     } else if (env.hasSendAck()) {
       complete(op, env.getSendAck());
+    } else if (env.hasError() && env.getError().getCode() == ErrorCode.OUT_OF_ORDER) {
+      Op before = ops.get(op.after);
+      if (before != null) {
+        op.parked = true; // sent again when the earlier one is over: no timer, no backoff
+        before.successors.add(op);
+      } else {
+        // the earlier one is over since this was sent: acked (the server has it now) or given up
+        // (no order to wait for); either way this one goes again at once, without the order
+        op.after = "";
+        tryTransmit(op);
+      }
     } else if (env.hasError() && Backoff.isTransient(env.getError().getCode())) {
       retryLater(op, Backoff.retryAfterMs(env.getError()));
     } else if (env.hasError()) {
@@ -196,11 +222,29 @@ final class SendQueue {
   private void complete(Op op, SendAck ack) {
     forget(op);
     op.future.complete(ack);
+    releaseSuccessors(op, false);
   }
 
   private void fail(Op op, Throwable cause) {
     forget(op);
     op.future.completeExceptionally(cause);
+    releaseSuccessors(op, true);
+  }
+
+  /**
+   * {@code op} is over: the sends parked on it go again now. After a failure they go without the
+   * order ({@code after} cleared): the server may never store {@code op}, and they must not wait
+   * for it forever.
+   */
+  private void releaseSuccessors(Op op, boolean failed) {
+    for (Op next : op.successors) {
+      next.parked = false;
+      if (failed && next.after.equals(op.clientMsgId)) {
+        next.after = "";
+      }
+      tryTransmit(next);
+    }
+    op.successors.clear();
   }
 
   /** The send is over: no more retries, no deadline, not tracked under its client_msg_id. */
@@ -230,7 +274,15 @@ final class SendQueue {
     /** The transmission in flight holds one of the retry slots. */
     boolean countedAsRetry;
 
-    Op(String clientMsgId, String to, Content content, CompletableFuture<SendAck> future) {
+    /** The send this one is stored after ("" none); cleared when that one failed. */
+    String after;
+    /** Refused as out of order: waits for {@link #after} to be over, not for a timer. */
+    boolean parked;
+    /** Sends parked on this one, sent again when it is over. */
+    final List<Op> successors = new ArrayList<>(0);
+
+    Op(String clientMsgId, String to, Content content, CompletableFuture<SendAck> future, String after) {
+      this.after = after;
       this.clientMsgId = clientMsgId;
       this.to = to;
       this.content = content;

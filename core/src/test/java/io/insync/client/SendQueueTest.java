@@ -28,7 +28,7 @@ class SendQueueTest {
   private static final Content HELLO = Envelopes.text("hello");
 
   /** One transmission the queue made; the test answers it. */
-  private record Attempt(String clientMsgId, int attempt, CompletableFuture<Envelope> reply) {
+  private record Attempt(String clientMsgId, int attempt, CompletableFuture<Envelope> reply, String after) {
     void error(ErrorCode code, int retryAfterMs) {
       reply.complete(Envelopes.error(7, code, "busy", retryAfterMs, false));
     }
@@ -49,9 +49,10 @@ class SendQueueTest {
     }
 
     @Override
-    public CompletableFuture<Envelope> send(String clientMsgId, String to, Content content, int attempt) {
+    public CompletableFuture<Envelope> send(String clientMsgId, String to, Content content, int attempt,
+        String after) {
       CompletableFuture<Envelope> reply = new CompletableFuture<>();
-      sent.add(new Attempt(clientMsgId, attempt, reply));
+      sent.add(new Attempt(clientMsgId, attempt, reply, after));
       return reply;
     }
   }
@@ -83,6 +84,116 @@ class SendQueueTest {
   private long lastDelay() {
     List<Long> d = scheduler.requestedDelays();
     return d.get(d.size() - 1);
+  }
+
+  @Test
+  void eachSendNamesThePreviousOneSoTheServerKeepsTheirOrder() {
+    SendQueue q = queue(8);
+    submit(q, "m-1");
+    submit(q, "m-2");
+    submit(q, "m-3");
+    assertEquals("", link.sent.poll().after(), "the first send of a client waits for nothing");
+    assertEquals("m-1", link.sent.poll().after());
+    assertEquals("m-2", link.sent.poll().after());
+  }
+
+  @Test
+  void aSendAfterAnAckedOneWaitsForNothing() {
+    SendQueue q = queue(8);
+    CompletableFuture<SendAck> f1 = submit(q, "m-1");
+    link.sent.poll().ack(1);
+    assertEquals(1, acked(f1));
+    submit(q, "m-2");
+    assertEquals("", link.sent.poll().after(), "m-1 is stored: no order to ask for (nor a window to find it in)");
+  }
+
+  @Test
+  void outOfOrderParksOnTheEarlierSendAndGoesTheMomentItIsAcked() {
+    SendQueue q = queue(8);
+    CompletableFuture<SendAck> f1 = submit(q, "m-1");
+    CompletableFuture<SendAck> f2 = submit(q, "m-2");
+    Attempt first = link.sent.poll();
+    Attempt second = link.sent.poll();
+    int timersBefore = scheduler.requestedDelays().size();
+    // m-1's request was lost on the way (a shard hand-off), m-2 reached the server first
+    second.error(ErrorCode.OUT_OF_ORDER, 200);
+    assertFalse(f2.isDone(), "not failed: it waits for m-1");
+    assertEquals(timersBefore, scheduler.requestedDelays().size(), "parked: no retry timer, no backoff");
+    scheduler.advance(10_000);
+    assertTrue(link.sent.stream().noneMatch(a -> a.clientMsgId().equals("m-2")), "not sent again while m-1 is out");
+    first.error(ErrorCode.UNAVAILABLE, 100); // m-1 comes back: retried after its own backoff
+    scheduler.advance(lastDelay());
+    Attempt m1 = link.sent.poll();
+    assertEquals("m-1", m1.clientMsgId());
+    assertTrue(link.sent.isEmpty(), "m-2 still waits: m-1 is not acked yet");
+    m1.ack(1);
+    Attempt m2 = link.sent.poll();
+    assertEquals("m-2", m2.clientMsgId(), "sent again the moment m-1 is acked, with no timer");
+    assertEquals("m-1", m2.after(), "still stored only after m-1");
+    m2.ack(2);
+    assertEquals(1, acked(f1));
+    assertEquals(2, acked(f2));
+    assertEquals(0, q.size());
+  }
+
+  @Test
+  void aParkedChainDrainsInOrderWithoutGrowingBackoff() {
+    SendQueue q = queue(8);
+    List<CompletableFuture<SendAck>> f = new ArrayList<>();
+    for (int i = 1; i <= 5; i++) {
+      f.add(submit(q, "m-" + i));
+    }
+    List<Attempt> firstRound = List.copyOf(link.sent);
+    link.sent.clear();
+    firstRound.get(0).reply().completeExceptionally(new TimeoutException("request lost")); // m-1 lost
+    for (int i = 1; i < 5; i++) {
+      firstRound.get(i).error(ErrorCode.OUT_OF_ORDER, 200); // each arrived before its predecessor was stored
+    }
+    scheduler.advance(lastDelay());
+    long seq = 0;
+    for (int i = 1; i <= 5; i++) {
+      Attempt a = link.sent.poll();
+      assertEquals("m-" + i, a.clientMsgId(), "one at a time, in the order sent");
+      assertTrue(link.sent.isEmpty(), "the next waits for this one's ack");
+      a.ack(++seq);
+    }
+    for (int i = 0; i < 5; i++) {
+      assertEquals(i + 1, acked(f.get(i)));
+    }
+  }
+
+  @Test
+  void aSendParkedOnAFailedOneGoesWithoutTheOrder() {
+    SendQueue q = queue(8);
+    CompletableFuture<SendAck> f1 = submit(q, "m-1");
+    CompletableFuture<SendAck> f2 = submit(q, "m-2");
+    Attempt first = link.sent.poll();
+    Attempt second = link.sent.poll();
+    second.error(ErrorCode.OUT_OF_ORDER, 200); // parks on m-1
+    first.error(ErrorCode.BAD_REQUEST, 0); // m-1 is refused for good: the application gets the error
+    assertInstanceOf(ServerErrorException.class, cause(f1));
+    Attempt retry = link.sent.poll();
+    assertEquals("m-2", retry.clientMsgId(), "released at once when m-1 failed");
+    assertEquals("", retry.after(), "no order to wait for once m-1 is over: m-2 would wait forever");
+    retry.ack(1);
+    assertEquals(1, acked(f2));
+  }
+
+  @Test
+  void outOfOrderAfterTheEarlierSendIsOverGoesAtOnceWithoutTheOrder() {
+    SendQueue q = queue(8);
+    CompletableFuture<SendAck> f1 = submit(q, "m-1");
+    CompletableFuture<SendAck> f2 = submit(q, "m-2");
+    Attempt first = link.sent.poll();
+    Attempt second = link.sent.poll();
+    first.error(ErrorCode.BAD_REQUEST, 0);
+    assertInstanceOf(ServerErrorException.class, cause(f1));
+    second.error(ErrorCode.OUT_OF_ORDER, 200); // the server never stored m-1 and never will
+    Attempt retry = link.sent.poll();
+    assertEquals("m-2", retry.clientMsgId(), "sent again without a timer");
+    assertEquals("", retry.after());
+    retry.ack(1);
+    assertEquals(1, acked(f2));
   }
 
   @Test

@@ -37,7 +37,8 @@ final class Wire {
   static UserEntity.SendMessage sendMessage(String device, Send send, ActorRef<UserEntity.SendResult> replyTo) {
     Content c = send.getContent();
     MessageContent content = new MessageContent(c.getText(), c.getData().toByteArray(), c.getType());
-    return new UserEntity.SendMessage(device, send.getClientMsgId(), send.getTo(), content, replyTo);
+    return new UserEntity.SendMessage(device, send.getClientMsgId(), send.getTo(), content,
+        send.getAfterClientMsgId(), replyTo);
   }
 
   /**

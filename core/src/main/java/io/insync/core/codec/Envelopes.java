@@ -63,9 +63,19 @@ public final class Envelopes {
 
   /** {@code Send} of a retry: {@code attempt} = how many times this client_msg_id was sent before. */
   public static Envelope send(long requestId, String clientMsgId, String to, Content content, int attempt) {
+    return send(requestId, clientMsgId, to, content, attempt, "");
+  }
+
+  /**
+   * {@code Send} stored only after {@code afterClientMsgId} (the device's previous send; empty: no
+   * order asked), else answered {@code Error{OUT_OF_ORDER}}.
+   */
+  public static Envelope send(long requestId, String clientMsgId, String to, Content content, int attempt,
+      String afterClientMsgId) {
     return Envelope.newBuilder()
         .setRequestId(requestId)
-        .setSend(Send.newBuilder().setClientMsgId(clientMsgId).setTo(to).setContent(content).setAttempt(attempt))
+        .setSend(Send.newBuilder().setClientMsgId(clientMsgId).setTo(to).setContent(content).setAttempt(attempt)
+            .setAfterClientMsgId(afterClientMsgId))
         .build();
   }
 

@@ -67,16 +67,32 @@ public final class UserEntity
   /** Everything a user entity accepts. */
   public interface Command extends ClusterMessage {}
 
-  /** A device of this user sends a message. Answered once the recipient has it durably. */
-  public record SendMessage(String device, String clientMsgId, String to, MessageContent content,
-      ActorRef<SendResult> replyTo) implements Command {}
+  /**
+   * A device of this user sends a message. Answered once the recipient has it durably.
+   *
+   * @param after the client_msg_id of the device's previous send, stored before this one may be
+   *     ("" none): if it is not stored, the answer is {@code SendRejected(OUT_OF_ORDER)} and nothing
+   *     is written, so a device's messages keep its order when pipelined sends are retried
+   */
+  public record SendMessage(String device, String clientMsgId, String to, MessageContent content, String after,
+      ActorRef<SendResult> replyTo) implements Command {
+    public SendMessage {
+      after = after == null ? "" : after;
+    }
+
+    /** A send that waits for no earlier one. */
+    public SendMessage(String device, String clientMsgId, String to, MessageContent content,
+        ActorRef<SendResult> replyTo) {
+      this(device, clientMsgId, to, content, "", replyTo);
+    }
+  }
 
   public sealed interface SendResult extends ClusterMessage permits SendAccepted, SendRejected {}
 
   /** @param seq the message's seq in the sender's inbox */
   public record SendAccepted(String clientMsgId, long seq, long serverTs) implements SendResult {}
 
-  /** @param code BAD_REQUEST, UNAVAILABLE or RATE_LIMITED; retryAfterMs > 0 when a retry may succeed */
+  /** @param code BAD_REQUEST, UNAVAILABLE, RATE_LIMITED or OUT_OF_ORDER; retryAfterMs > 0 when a retry may succeed */
   public record SendRejected(String clientMsgId, ErrorCode code, String reason, int retryAfterMs)
       implements SendResult {}
 
@@ -492,6 +508,17 @@ public final class UserEntity
     var before = state.sentBefore(cmd.device(), cmd.clientMsgId());
     if (before.isPresent()) {
       ackWhenDelivered(state, cmd.to(), before.get().seq(), cmd.clientMsgId(), before.get().serverTs(), cmd.replyTo());
+      return;
+    }
+    if (!cmd.after().isEmpty() && !b.sends.containsKey(UserState.outboundKey(cmd.device(), cmd.after()))
+        && state.sentBefore(cmd.device(), cmd.after()).isEmpty()) {
+      // the device's previous message is not stored (lost on the way, or being retried): storing
+      // this one now would put it first in both inboxes
+      ctx.getLog().debug("user {}: {} from {} waits for {} (not stored yet)", userId, cmd.clientMsgId(), cmd.device(),
+          cmd.after());
+      cmd.replyTo().tell(new SendRejected(cmd.clientMsgId(), ErrorCode.OUT_OF_ORDER, "message " + cmd.after()
+          + " sent before it is not stored yet; retry after it, or without after_client_msg_id if it was given up",
+          (int) Math.max(1, settings.outOfOrderRetryAfter().toMillis())));
       return;
     }
     String overload = overPendingBounds(state, b, cmd);

@@ -36,6 +36,7 @@ import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
 import org.apache.pekko.persistence.testkit.query.javadsl.PersistenceTestKitReadJournal;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
+import io.insync.protocol.ErrorCode;
 import org.junit.jupiter.api.Test;
 
 class UserEntityTest {
@@ -149,6 +150,35 @@ class UserEntityTest {
     SendAccepted ack = (SendAccepted) confirmUntilAnswered(reply, "bob", 1);
     assertEquals(1, ack.seq());
     assertEquals("m1", ack.clientMsgId());
+  }
+
+  @Test
+  void aSendWhoseEarlierSendIsNotStoredIsRefusedAndWritesNothing() {
+    var reply = kit.createTestProbe(SendResult.class);
+    // m2 overtook m1 (m1's request was lost while the user moved between nodes)
+    var early = alice.runCommand(new SendMessage("d1", "m2", aliceId, text("second"), "m1", reply.getRef()));
+    assertTrue(items(early).isEmpty(), "nothing written before m1");
+    SendRejected no = (SendRejected) reply.receiveMessage();
+    assertEquals(ErrorCode.OUT_OF_ORDER, no.code());
+    assertTrue(no.retryAfterMs() > 0, "a retry hint");
+    assertTrue(no.reason().contains("m1"), no.reason());
+    // another device's m1 is not this device's m1
+    alice.runCommand(new SendMessage("d2", "m1", aliceId, text("other device"), reply.getRef()));
+    reply.receiveMessage();
+    alice.runCommand(new SendMessage("d1", "m2", aliceId, text("second"), "m1", reply.getRef()));
+    assertEquals(ErrorCode.OUT_OF_ORDER, ((SendRejected) reply.receiveMessage()).code());
+    // m1 arrives, then m2's retry: stored in the device's order
+    alice.runCommand(new SendMessage("d1", "m1", aliceId, text("first"), reply.getRef()));
+    assertEquals(2, ((SendAccepted) reply.receiveMessage()).seq());
+    alice.runCommand(new SendMessage("d1", "m2", aliceId, text("second"), "m1", reply.getRef()));
+    assertEquals(3, ((SendAccepted) reply.receiveMessage()).seq());
+    // a repeat of a stored message is answered as before, whatever it names
+    alice.runCommand(new SendMessage("d1", "m2", aliceId, text("second"), "never-sent", reply.getRef()));
+    assertEquals(3, ((SendAccepted) reply.receiveMessage()).seq());
+    // and the order survives a restart (the dedup window is the stored state)
+    alice.restart();
+    alice.runCommand(new SendMessage("d1", "m3", aliceId, text("third"), "m2", reply.getRef()));
+    assertEquals(4, ((SendAccepted) reply.receiveMessage()).seq());
   }
 
   @Test
