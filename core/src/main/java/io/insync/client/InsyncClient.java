@@ -254,6 +254,16 @@ public final class InsyncClient implements AutoCloseable {
     return cursor.key();
   }
 
+  /**
+   * Items the server sent again after this client had handed them to the application (a sync
+   * from an older key, a page that overlapped one already taken), dropped here so that the
+   * application sees each seq once. A statistic: after a failover or a reconnect it says how
+   * much the server resent; it never affects what the application receives.
+   */
+  public long duplicateItemsDropped() {
+    return cursor.duplicatesDropped();
+  }
+
   /** True while an authenticated connection is up. */
   public boolean isConnected() {
     return connected;

@@ -59,6 +59,8 @@ final class SyncCursor {
   private boolean again;
   private int failures;
   private Future<?> retryTimer;
+  /** Items the server sent that this client had already handed to the application (dropped). */
+  private volatile long duplicatesDropped;
 
   SyncCursor(SyncKeyStore store, ClientListener listener, Link link, Scheduler scheduler,
       Backoff backoff, boolean auto, int pageSize) {
@@ -76,6 +78,11 @@ final class SyncCursor {
   /** The current sync key. */
   long key() {
     return key;
+  }
+
+  /** Items received again after they were handed to the application, and dropped here. */
+  long duplicatesDropped() {
+    return duplicatesDropped;
   }
 
   /** An authenticated connection is up: sync from the key. */
@@ -237,11 +244,17 @@ final class SyncCursor {
   /** Hands new items to the listener, then stores the new key. Returns whether the key grew. */
   private boolean accept(SyncResult page) {
     List<Item> fresh = new ArrayList<>(page.getItemsCount());
+    int again = 0;
     for (Item item : page.getItemsList()) {
       if (Long.compareUnsigned(item.getSeq(), deliveredUpTo) > 0) {
         fresh.add(item);
         deliveredUpTo = item.getSeq();
+      } else {
+        again++;
       }
+    }
+    if (again > 0) {
+      duplicatesDropped += again; // written on the event loop only
     }
     if (!fresh.isEmpty()) {
       listener.onItems(List.copyOf(fresh));

@@ -104,6 +104,19 @@ class SyncCursorTest {
   }
 
   @Test
+  void itemsSentAgainAreDroppedAndCounted() {
+    SyncCursor c = cursor(0);
+    c.onConnected();
+    requests.poll().page(3, false, 1, 2, 3);
+    assertEquals(0, c.duplicatesDropped());
+    c.onLatestSeq(5);
+    requests.poll().page(5, false, 2, 3, 4, 5); // a server that resends what the device has
+    assertEquals(List.of("1", "2", "3", "4", "5"), heard, "each seq handed over once");
+    assertEquals(2, c.duplicatesDropped(), "2 and 3 came twice");
+    assertEquals(5, c.key());
+  }
+
+  @Test
   void aBadRequestToASyncFromZeroDoesNotLoop() {
     SyncCursor c = cursor(0);
     c.onConnected();

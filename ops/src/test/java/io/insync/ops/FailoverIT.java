@@ -66,7 +66,8 @@ class FailoverIT {
         load.awaitAllAcked(Duration.ofSeconds(150));
         System.out.println("FAILOVER served-again-after=" + (served.isPresent() ? served.getAsLong() : -1) + "ms"
             + " killed=node-b-of-3 users=" + (2 * PAIRS) + " sent=" + load.sentCount() + " acked-at-stop=" + ackedAtStop
-            + " reconnects=" + (load.disconnects() - disconnectsBefore));
+            + " reconnects=" + (load.disconnects() - disconnectsBefore)
+            + " duplicates-before-sdk-dedup=" + load.duplicatesDropped());
         System.out.println("FAILOVER slowest users: " + load.slowest(killedAt, 6));
         assertTrue(served.isPresent(), "every user served again within 60 s of the kill");
         assertTrue(load.disconnects() > disconnectsBefore, "devices of the killed node reconnected elsewhere");

@@ -209,13 +209,23 @@ final class PairLoad implements AutoCloseable {
       long counted = inbox.stream().filter(it -> !extra.test(it.getClientMsgId())).count();
       assertEquals(mine.size() + theirs.size(), counted, u + ": nothing but what was sent");
       long lastSenderSeq = 0;
+      long lastSent = -1;
       for (Item it : inbox) {
         if (!it.getFrom().equals(partner) || extra.test(it.getClientMsgId())) continue;
         long senderSeq = acked.get(it.getClientMsgId()).getSeq();
-        assertTrue(senderSeq > lastSenderSeq, u + ": " + it.getClientMsgId() + " in the sender's order");
+        assertTrue(senderSeq > lastSenderSeq, u + ": " + it.getClientMsgId() + " in the sender's inbox order");
         lastSenderSeq = senderSeq;
+        // and in the order the sender's application sent them, retries across the failover included
+        long sentAs = Long.parseLong(it.getClientMsgId().substring(it.getClientMsgId().lastIndexOf('-') + 1));
+        assertTrue(sentAs > lastSent, u + ": " + it.getClientMsgId() + " in the order it was sent");
+        lastSent = sentAs;
       }
     }
+  }
+
+  /** Items the servers sent the devices again after they had them, dropped by the SDK. */
+  long duplicatesDropped() {
+    return clients.values().stream().mapToLong(InsyncClient::duplicateItemsDropped).sum();
   }
 
   @Override

@@ -179,8 +179,10 @@ class RollingRestartIT {
         checkedItems += inbox.size();
       }
       assertEquals(total, checkedItems, "nothing lost, nothing duplicated");
+      long resent = receivers.stream().mapToLong(d -> d.client.duplicateItemsDropped()).sum();
       System.out.printf("rolling restart: %d sends, 0 failed, 0 lost, 0 duplicated, %d redirects followed; "
-          + "%d messages out of send order%n", total, redirects, outOfPlace);
+          + "%d messages out of send order; %d items sent again to devices (dropped by the SDK)%n",
+          total, redirects, outOfPlace, resent);
     } finally {
       load.shutdownNow();
       senders.forEach(Device::close);
