@@ -31,9 +31,10 @@ import java.util.concurrent.TimeoutException;
  * ({@code after_client_msg_id}), and the server stores it only after that one. When the server
  * answers {@code Error{OUT_OF_ORDER}} (the previous one was lost on the way or is being retried,
  * say while the user moves between nodes), the send parks on its predecessor, with no timer and
- * no backoff, and goes again the moment the predecessor is acked (or, with the order dropped, when
- * the predecessor is given up). A chain of pipelined sends therefore drains in order, one round
- * trip each, however long the first one took.
+ * no backoff, and goes again right behind the predecessor's next transmission on the same
+ * connection (in order, so the server finds the predecessor stored first), or the moment the
+ * predecessor is acked, or, with the order dropped, when the predecessor is given up. A chain of
+ * pipelined sends therefore drains in order in one burst, however long the first one took.
  *
  * <p>Retries are paced: at most {@code maxRetriesInFlight} retried sends are outstanding at
  * once; the others wait in line (oldest first) for one of them to be answered. First attempts
@@ -147,11 +148,27 @@ final class SendQueue {
       retriesInFlight++;
       op.countedAsRetry = true;
     }
+    transmit(op);
+  }
+
+  private void transmit(Op op) {
     long transmission = ++transmissions;
     op.transmission = transmission;
     int attempt = op.attempts++;
     link.send(op.clientMsgId, op.to, op.content, attempt, op.after)
         .whenComplete((env, err) -> onReply(op, transmission, env, err));
+    // the Sends parked on this one follow it on the same connection, in order, so they reach the
+    // server right after it (no retry slot: the chain is one burst, not new load)
+    if (!op.successors.isEmpty() && link.ready()) {
+      List<Op> next = List.copyOf(op.successors);
+      op.successors.clear();
+      for (Op s : next) {
+        s.parked = false;
+        if (!s.future.isDone() && s.transmission == 0 && s.retryTimer == null && !s.inLine) {
+          transmit(s);
+        }
+      }
+    }
   }
 
   private void onReply(Op op, long transmission, Envelope env, Throwable err) {

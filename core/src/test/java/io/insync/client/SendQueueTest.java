@@ -125,15 +125,30 @@ class SendQueueTest {
     scheduler.advance(lastDelay());
     Attempt m1 = link.sent.poll();
     assertEquals("m-1", m1.clientMsgId());
-    assertTrue(link.sent.isEmpty(), "m-2 still waits: m-1 is not acked yet");
-    m1.ack(1);
     Attempt m2 = link.sent.poll();
-    assertEquals("m-2", m2.clientMsgId(), "sent again the moment m-1 is acked, with no timer");
+    assertEquals("m-2", m2.clientMsgId(), "follows m-1's retry right behind it, on the same connection");
     assertEquals("m-1", m2.after(), "still stored only after m-1");
+    m1.ack(1);
     m2.ack(2);
     assertEquals(1, acked(f1));
     assertEquals(2, acked(f2));
     assertEquals(0, q.size());
+  }
+
+  @Test
+  void aParkedSendGoesTheMomentItsPredecessorIsAcked() {
+    SendQueue q = queue(8);
+    CompletableFuture<SendAck> f1 = submit(q, "m-1");
+    CompletableFuture<SendAck> f2 = submit(q, "m-2");
+    Attempt first = link.sent.poll();
+    link.sent.poll().error(ErrorCode.OUT_OF_ORDER, 200); // m-1's request is slow, not lost
+    assertTrue(link.sent.isEmpty(), "parked while m-1 is in flight");
+    first.ack(1);
+    Attempt m2 = link.sent.poll();
+    assertEquals("m-2", m2.clientMsgId(), "sent again the moment m-1 is acked, with no timer");
+    m2.ack(2);
+    assertEquals(1, acked(f1));
+    assertEquals(2, acked(f2));
   }
 
   @Test
@@ -145,21 +160,22 @@ class SendQueueTest {
     }
     List<Attempt> firstRound = List.copyOf(link.sent);
     link.sent.clear();
+    int timers = scheduler.requestedDelays().size();
     firstRound.get(0).reply().completeExceptionally(new TimeoutException("request lost")); // m-1 lost
     for (int i = 1; i < 5; i++) {
       firstRound.get(i).error(ErrorCode.OUT_OF_ORDER, 200); // each arrived before its predecessor was stored
     }
+    assertEquals(timers + 1, scheduler.requestedDelays().size(), "one retry timer (m-1's): the others are parked");
     scheduler.advance(lastDelay());
-    long seq = 0;
-    for (int i = 1; i <= 5; i++) {
-      Attempt a = link.sent.poll();
-      assertEquals("m-" + i, a.clientMsgId(), "one at a time, in the order sent");
-      assertTrue(link.sent.isEmpty(), "the next waits for this one's ack");
-      a.ack(++seq);
-    }
+    List<Attempt> burst = List.copyOf(link.sent);
+    link.sent.clear();
+    assertEquals(List.of("m-1", "m-2", "m-3", "m-4", "m-5"), burst.stream().map(Attempt::clientMsgId).toList(),
+        "m-1's retry with the parked chain right behind it, in the order sent, in one burst");
+    for (int i = 0; i < 5; i++) burst.get(i).ack(i + 1);
     for (int i = 0; i < 5; i++) {
       assertEquals(i + 1, acked(f.get(i)));
     }
+    assertEquals(0, q.retriesInFlight(), "the followers took no retry slot");
   }
 
   @Test
