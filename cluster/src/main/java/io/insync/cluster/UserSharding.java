@@ -1,9 +1,11 @@
 package io.insync.cluster;
 
+import io.insync.persistence.user.RouteChanges;
 import io.insync.persistence.user.UserEntity;
 import io.insync.persistence.user.UserRefs;
 import io.insync.persistence.user.UserSettings;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.RecipientRef;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.persistence.query.PersistenceQuery;
@@ -12,7 +14,8 @@ import org.apache.pekko.persistence.query.javadsl.CurrentEventsByPersistenceIdQu
 /**
  * Starts sharding of user entities on this node and hands out {@link UserRefs} that reach any
  * user's entity wherever it lives. Entities learn the connected sessions of their user from every
- * node's presence directory ({@link PresenceListing}). Later, home-IDC routing plugs in here.
+ * node's presence directory ({@link PresenceListing}). When a member is removed, commands in flight
+ * to entities are asked again at once ({@link RouteChangeWatch}). Later, home-IDC routing plugs in here.
  */
 public final class UserSharding {
   private UserSharding() {}
@@ -20,7 +23,19 @@ public final class UserSharding {
   /** Once per system (sharding's init is idempotent; the presence listing is not). */
   public static UserRefs init(ActorSystem<?> system) {
     ClusterSharding sharding = ClusterSharding.get(system);
-    UserRefs refs = userId -> sharding.entityRefFor(UserEntity.ENTITY_KEY, userId);
+    RouteChanges routes = new RouteChanges();
+    UserRefs refs = new UserRefs() {
+      @Override
+      public RecipientRef<UserEntity.Command> user(String userId) {
+        return sharding.entityRefFor(UserEntity.ENTITY_KEY, userId);
+      }
+
+      @Override
+      public RouteChanges routeChanges() {
+        return routes;
+      }
+    };
+    RouteChangeWatch.start(system, routes);
     String readJournalId = system.settings().config().getString("insync.read-journal-plugin");
     CurrentEventsByPersistenceIdQuery readJournal = PersistenceQuery.get(system)
         .getReadJournalFor(CurrentEventsByPersistenceIdQuery.class, readJournalId);

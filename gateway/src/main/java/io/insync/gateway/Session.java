@@ -4,6 +4,7 @@ import io.insync.core.Ids;
 import io.insync.core.auth.InvalidTokenException;
 import io.insync.core.auth.TokenSigner;
 import io.insync.core.codec.Envelopes;
+import io.insync.persistence.user.RouteChanges;
 import io.insync.persistence.user.UserEntity;
 import io.insync.persistence.user.UserRefs;
 import io.insync.protocol.Envelope;
@@ -356,15 +357,39 @@ public final class Session extends ExtensibleBehavior<Object> {
     ctx.pipeToSelf(answer, adapt);
   }
 
-  /** One attempt of {@link #askEntity}; runs on the thread that completed the previous one. */
+  /**
+   * One attempt of {@link #askEntity}; runs on the thread that completed the previous one. With
+   * {@code retry}, a route change ({@link RouteChanges}: a node was removed, so the command may have
+   * gone to its shards and been lost) starts the next attempt at once instead of at this one's
+   * timeout. An answer to any attempt completes the request.
+   */
   private <T> void attempt(String user, Function<ActorRef<T>, UserEntity.Command> command,
       CompletableFuture<T> answer, long deadlineNanos, boolean retry) {
     long left = deadlineNanos - System.nanoTime();
     long perAttempt = retry ? Math.min(left, deps.settings().entityAttemptTimeout().toNanos()) : left;
     Duration timeout = Duration.ofNanos(Math.max(1, perAttempt));
+    RouteChanges routes = deps.users().routeChanges();
+    // set once this attempt is over: timed out and followed by the next one, or superseded
+    java.util.concurrent.atomic.AtomicBoolean over = new java.util.concurrent.atomic.AtomicBoolean();
+    RouteChanges.Registration[] registration = new RouteChanges.Registration[1];
+    // with retry only (Send: deduplicated, Sync: reads). Not an Auth's Connect: asked again, a late
+    // Connect of a session the client already gave up on competed with the client's next session
+    // (FailoverIT saw devices told SESSION_REPLACED); a client whose Auth fails reconnects anyway.
+    if (retry) {
+      registration[0] = routes.listen(() -> {
+        if (!answer.isDone() && deadlineNanos - System.nanoTime() > MIN_ATTEMPT_NANOS && over.compareAndSet(false, true)) {
+          RouteChanges.Registration mine = registration[0];
+          if (mine != null) mine.cancel(); // else the ask's completion cancels it
+          attempt(user, command, answer, deadlineNanos, true);
+        }
+      });
+    }
     AskPattern.ask(deps.users().user(user), command, timeout, scheduler).whenComplete((r, e) -> {
+      if (registration[0] != null) registration[0].cancel();
       if (e == null) {
-        answer.complete(r);
+        answer.complete(r); // a superseded attempt's answer is as good as the newer one's
+      } else if (!over.compareAndSet(false, true)) {
+        // superseded after a route change: the newer attempt answers
       } else if (retry && isTimeout(e) && deadlineNanos - System.nanoTime() > MIN_ATTEMPT_NANOS
           && !deps.admission().saturated()) {
         attempt(user, command, answer, deadlineNanos, true); // the same command: idempotent

@@ -50,6 +50,30 @@ class EntityRetryTest {
   }
 
   @Test
+  void aRouteChangeAsksAgainAtOnceInsteadOfAtTheAttemptTimeout() throws Exception {
+    // a node was removed: the first attempt went to its shards and is lost; the attempt timeout is far away
+    try (GatewayFixture gw = new GatewayFixture(kit, "request-timeout = 60s\n entity-attempt-timeout = 30s\n");
+         TestClient c = gw.authenticated("alice", "phone")) {
+      AtomicInteger seen = new AtomicInteger();
+      gw.users.policy = cmd -> seen.incrementAndGet() == 1 ? null
+          : new UserEntity.SendAccepted(((UserEntity.SendMessage) cmd).clientMsgId(), 9, 1L);
+      c.send(Envelopes.send(2, "m1", "bob", Envelopes.text("hi")));
+      assertEquals("m1", gw.users.next(UserEntity.SendMessage.class).clientMsgId());
+      long t0 = System.nanoTime();
+      gw.routes.changed();
+      Envelope ack = c.read();
+      long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+      assertEquals(9, ack.getSendAck().getSeq(), () -> "got " + ack);
+      assertTrue(tookMs < 20_000, "asked again on the route change, not after the 30 s attempt timeout: " + tookMs);
+      assertEquals(2, gw.users.sends.get());
+      assertEquals(0, inFlightSettled(gw), "one admission place, given back once");
+      assertEquals(0, gw.routes.listeners(), "nothing left listening once answered");
+      gw.routes.changed();
+      assertEquals(2, gw.users.sends.get(), "an answered request is not asked again");
+    }
+  }
+
+  @Test
   void aSyncLostOnTheWayIsAskedAgain() throws Exception {
     try (GatewayFixture gw = gateway(); TestClient c = gw.authenticated("alice", "phone")) {
       AtomicInteger seen = new AtomicInteger();

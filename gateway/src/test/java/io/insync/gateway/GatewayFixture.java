@@ -7,7 +7,10 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.insync.core.auth.TokenSigner;
 import io.insync.core.codec.Envelopes;
+import io.insync.persistence.user.RouteChanges;
 import io.insync.persistence.user.UserEntity;
+import io.insync.persistence.user.UserRefs;
+import org.apache.pekko.actor.typed.RecipientRef;
 import io.insync.protocol.Envelope;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -23,6 +26,8 @@ final class GatewayFixture implements AutoCloseable {
   static final TokenSigner TOKENS = TokenSigner.fromSecret("gateway-test-secret");
 
   final FakeUser users = new FakeUser();
+  /** Route changes the gateway listens to (a test calls {@code changed()} as a removed node would). */
+  final RouteChanges routes = new RouteChanges();
   /** This gateway's presence directory (not registered with a Receptionist here). */
   final Presence presence = new Presence();
   final GatewaySettings settings;
@@ -47,7 +52,18 @@ final class GatewayFixture implements AutoCloseable {
         .withFallback(ConfigFactory.load());
     settings = GatewaySettings.fromConfig(config);
     ActorRef<UserEntity.Command> fake = kit.spawn(users.behavior());
-    gateway = new TcpGateway(kit.system(), new Session.Deps(settings, id -> fake, TOKENS, presence));
+    UserRefs refs = new UserRefs() {
+      @Override
+      public RecipientRef<UserEntity.Command> user(String userId) {
+        return fake;
+      }
+
+      @Override
+      public RouteChanges routeChanges() {
+        return routes;
+      }
+    };
+    gateway = new TcpGateway(kit.system(), new Session.Deps(settings, refs, TOKENS, presence));
     address = gateway.start();
     wsAddress = gateway.webSocketAddress().orElse(null);
   }

@@ -54,6 +54,7 @@ class FailoverIT {
         assertTrue(load.awaitAcked(300, Duration.ofSeconds(60)), "load flowing before the kill: " + load.ackedCount());
         int disconnectsBefore = load.disconnects();
         long killedAt = System.nanoTime();
+        java.time.LocalTime killedWall = java.time.LocalTime.now();
         b.kill(); // not the oldest: the shard coordinator stays where it is
         // keep the load going: every user must be served again (the SDK reconnects and retries by itself)
         long deadline = killedAt + Duration.ofSeconds(60).toNanos();
@@ -63,12 +64,15 @@ class FailoverIT {
         Thread.sleep(3000);
         load.stop();
         int ackedAtStop = load.ackedCount();
-        load.awaitAllAcked(Duration.ofSeconds(150));
+        // printed before waiting for the rest, so a run that fails there still shows how it went
         System.out.println("FAILOVER served-again-after=" + (served.isPresent() ? served.getAsLong() : -1) + "ms"
             + " killed=node-b-of-3 users=" + (2 * PAIRS) + " sent=" + load.sentCount() + " acked-at-stop=" + ackedAtStop
-            + " reconnects=" + (load.disconnects() - disconnectsBefore)
-            + " duplicates-before-sdk-dedup=" + load.duplicatesDropped());
+            + " reconnects=" + (load.disconnects() - disconnectsBefore));
         System.out.println("FAILOVER slowest users: " + load.slowest(killedAt, 6));
+        System.out.println("FAILOVER cluster steps after the kill (survivors' logs): "
+            + clusterSteps(a.output() + "\n" + c.output(), b.clusterAddress(), killedWall));
+        load.awaitAllAcked(Duration.ofSeconds(150));
+        System.out.println("FAILOVER duplicates-before-sdk-dedup=" + load.duplicatesDropped());
         assertTrue(served.isPresent(), "every user served again within 60 s of the kill");
         assertTrue(load.disconnects() > disconnectsBefore, "devices of the killed node reconnected elsewhere");
         load.verifyInboxes(id -> false, a.tcpPort(), c.tcpPort());
@@ -136,6 +140,25 @@ class FailoverIT {
       Thread.sleep(200);
     }
     throw new AssertionError("no node logged '" + line + "'");
+  }
+
+  /**
+   * When the first of the survivors saw the killed node unreachable, downed and removed, in ms after the kill, from the
+   * time stamps of its log lines (HH:mm:ss.SSS, the same clock): what the cluster took, as against
+   * what insync took after it.
+   */
+  static String clusterSteps(String log, String killed, java.time.LocalTime killedAt) {
+    String host = killed.substring(killed.indexOf('@') + 1);
+    String[][] steps = {{"unreachable", "Marking node as UNREACHABLE"}, {"downed", "SBR took decision"},
+        {"removed", "removed: asking again"}};
+    StringBuilder out = new StringBuilder();
+    for (String[] step : steps) {
+      String at = log.lines().filter(l -> l.length() > 12 && l.charAt(2) == ':' && l.contains(step[1]) && l.contains(host))
+          .mapToLong(l -> java.time.Duration.between(killedAt, java.time.LocalTime.parse(l.substring(0, 12))).toMillis())
+          .min().stream().mapToObj(ms -> ms + "ms").findFirst().orElse("?");
+      out.append(step[0]).append('=').append(at).append(' ');
+    }
+    return out.toString().trim();
   }
 
   private static void start(NodeProcess n) {

@@ -70,6 +70,15 @@ public final class Outbox<W> {
     return new Batch(to, id, batch);
   }
 
+  /**
+   * Forgets the attempt in flight to {@code to}, if any, without counting it as a failure (its
+   * command may have been lost in a route change): its reply, if one comes, is stale, and the next
+   * {@link #nextBatch} sends the same items again. Returns whether one was in flight.
+   */
+  public boolean abandon(String to) {
+    return inFlight.remove(to) != null;
+  }
+
   public boolean inFlight(String to) {
     return inFlight.containsKey(to);
   }

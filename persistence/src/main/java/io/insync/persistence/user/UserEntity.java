@@ -200,6 +200,9 @@ public final class UserEntity
 
   private record RetryDelivery(String to) implements Internal {}
 
+  /** Routes to entities changed (a node was removed): deliveries in flight may have been lost. */
+  private enum Rerouted implements Internal { INSTANCE }
+
   private enum FlushBookkeeping implements Internal { INSTANCE }
 
   private record SessionGone(String device, ActorRef<DeviceEvent> session) implements Internal {}
@@ -296,7 +299,10 @@ public final class UserEntity
   private final Map<String, DeviceSession> sessions = new HashMap<>();
   private Outbox<ActorRef<SendResult>> outbox = new Outbox<>(ATTEMPT_IDS::incrementAndGet);
   private final Map<String, Long> acksUnwritten = new TreeMap<>();
+
   private Throwable lastRecoveryFailure;
+  /** Registered with {@link RouteChanges} from recovery until this entity stops (null: not registered). */
+  private RouteChanges.Registration routeRegistration;
 
   private UserEntity(String userId, ActorContext<Command> ctx, TimerScheduler<Command> timers, Deps deps,
       WriteBatcher.Gate gate) {
@@ -356,6 +362,10 @@ public final class UserEntity
           acksUnwritten.clear();
           timers.cancelAll();
           for (String to : state.recipientsWithPending()) deliver(state, to);
+          if (routeRegistration == null) {
+            ActorRef<Command> self = ctx.getSelf();
+            routeRegistration = refs.routeChanges().listen(() -> self.tell(Rerouted.INSTANCE));
+          }
           // a write that failed (and restarted us) never completed: what it held back may go now
           gate.writing = false;
           releaseHeld();
@@ -368,6 +378,8 @@ public final class UserEntity
         })
         .onSignal(org.apache.pekko.actor.typed.PostStop.class, (state, signal) -> {
           ctx.getLog().debug("user {} stopped", userId);
+          if (routeRegistration != null) routeRegistration.cancel();
+          routeRegistration = null;
           // stopped (hand-off, passivation, node leaving) with deliveries pending: have them resumed
           if (state.pendingCount() > outbox.confirmedNotWritten()) keeper.pending(userId);
         })
@@ -406,6 +418,7 @@ public final class UserEntity
           deliver(s, c.to());
           return Effect().noReply();
         })
+        .onCommand(Rerouted.class, (s, c) -> onRerouted(s))
         .onCommand(Sync.class, this::onSync)
         .onCommand(AckKey.class, this::onAck)
         .onCommand(Connect.class, this::onConnect)
@@ -516,9 +529,7 @@ public final class UserEntity
       // this one now would put it first in both inboxes
       ctx.getLog().debug("user {}: {} from {} waits for {} (not stored yet)", userId, cmd.clientMsgId(), cmd.device(),
           cmd.after());
-      cmd.replyTo().tell(new SendRejected(cmd.clientMsgId(), ErrorCode.OUT_OF_ORDER, "message " + cmd.after()
-          + " sent before it is not stored yet; retry after it, or without after_client_msg_id if it was given up",
-          (int) Math.max(1, settings.outOfOrderRetryAfter().toMillis())));
+      refuseOutOfOrder(cmd);
       return;
     }
     String overload = overPendingBounds(state, b, cmd);
@@ -542,6 +553,12 @@ public final class UserEntity
     b.pendingBytes += itemBytes(cmd);
     b.afterWrite.add(s -> outbox.addWaiter(seq, cmd.replyTo()));
     b.deliverTo.add(cmd.to());
+  }
+
+  private void refuseOutOfOrder(SendMessage cmd) {
+    cmd.replyTo().tell(new SendRejected(cmd.clientMsgId(), ErrorCode.OUT_OF_ORDER, "message " + cmd.after()
+        + " sent before it is not stored yet; retry after it, or without after_client_msg_id if it was given up",
+        (int) Math.max(1, settings.outOfOrderRetryAfter().toMillis())));
   }
 
   /**
@@ -638,6 +655,23 @@ public final class UserEntity
     }
     timers.startSingleTimer(retryKey(c.to()), new RetryDelivery(c.to()), delay);
     refs.user(userId).tell(new KeepAlive("delivery to " + c.to() + " pending"));
+    return Effect().noReply();
+  }
+
+  /**
+   * A node left the cluster: a delivery in flight may have gone to its shards and been lost, and
+   * one waiting for its retry timer would wait out a backoff grown while the node was unreachable.
+   * Each is sent again now (the recipient dedups a copy that was not lost).
+   */
+  private ReplyEffect<Event, UserState> onRerouted(UserState state) {
+    int resent = 0;
+    for (String to : state.recipientsWithPending()) {
+      boolean waiting = outbox.abandon(to) | outbox.failures(to) > 0; // in flight, or waiting for a retry
+      if (!waiting) continue;
+      deliver(state, to); // the same items again (nothing if all are confirmed), the retry timer cancelled
+      resent++;
+    }
+    if (resent > 0) ctx.getLog().debug("user {}: routes changed, {} deliveries sent again", userId, resent);
     return Effect().noReply();
   }
 

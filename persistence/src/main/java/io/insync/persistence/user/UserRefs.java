@@ -9,4 +9,9 @@ import org.apache.pekko.actor.typed.RecipientRef;
 @FunctionalInterface
 public interface UserRefs {
   RecipientRef<UserEntity.Command> user(String userId);
+
+  /** Told when routes to entities changed and commands in flight may have been lost. */
+  default RouteChanges routeChanges() {
+    return RouteChanges.NONE;
+  }
 }

@@ -78,9 +78,15 @@ class UserEntityTest {
 
   EventSourcedBehaviorTestKit<Command, UserEntity.Event, UserState> entity(String id) {
     UserRefs refs = user -> others.computeIfAbsent(user, u -> kit.createTestProbe(Command.class)).getRef();
+    return entity(id, "", refs);
+  }
+
+  /** {@code overrides}: HOCON over the kit's settings. */
+  EventSourcedBehaviorTestKit<Command, UserEntity.Event, UserState> entity(String id, String overrides, UserRefs refs) {
     var readJournal = PersistenceQuery.get(kit.system())
         .getReadJournalFor(PersistenceTestKitReadJournal.class, PersistenceTestKitReadJournal.Identifier());
-    var deps = new UserEntity.Deps(UserSettings.fromConfig(kit.system().settings().config()), refs, readJournal);
+    var settings = UserSettings.fromConfig(ConfigFactory.parseString(overrides).withFallback(kit.system().settings().config()));
+    var deps = new UserEntity.Deps(settings, refs, readJournal);
     return EventSourcedBehaviorTestKit.create(kit.system(), UserEntity.create(id, deps),
         EventSourcedBehaviorTestKit.enabledSerializationSettings().withVerifyCommands(false));
   }
@@ -226,6 +232,38 @@ class UserEntityTest {
     second.replyTo().tell(new DeliveryReceipt("bob", 2));
     assertEquals(1, ((SendAccepted) reply.receiveMessage()).seq());
     assertEquals(2, ((SendAccepted) reply.receiveMessage()).seq());
+  }
+
+  @Test
+  void aRouteChangeSendsADeliveryInFlightAgainAtOnce() {
+    RouteChanges routes = new RouteChanges();
+    UserRefs refs = new UserRefs() {
+      @Override
+      public org.apache.pekko.actor.typed.RecipientRef<Command> user(String user) {
+        return other(user).getRef();
+      }
+
+      @Override
+      public RouteChanges routeChanges() {
+        return routes;
+      }
+    };
+    // a delivery timeout far away: only the route change can bring the second attempt
+    String carol = "carol-" + UUID.randomUUID();
+    var entity = entity(carol, "insync.user.delivery-timeout = 1h", refs);
+    var reply = kit.createTestProbe(SendResult.class);
+    entity.runCommand(new SendMessage("d1", "m1", "dave", text("1"), reply.getRef()));
+    Deliver first = (Deliver) other("dave").receiveMessage(); // lost with the node it went to
+    assertEquals(1, routes.listeners(), "the live entity listens");
+    routes.changed();
+    Deliver again = (Deliver) other("dave").receiveMessage(Duration.ofSeconds(5));
+    assertEquals(first.items(), again.items(), "the same items again");
+    again.replyTo().tell(new DeliveryReceipt("dave", 1));
+    assertEquals(1, ((SendAccepted) reply.receiveMessage()).seq());
+    first.replyTo().tell(new DeliveryReceipt("dave", 1)); // the first attempt's late answer: stale, ignored
+    routes.changed();
+    other("dave").expectNoMessage(Duration.ofMillis(300)); // nothing pending: nothing sent again
+    reply.expectNoMessage(Duration.ofMillis(100));
   }
 
   @Test
