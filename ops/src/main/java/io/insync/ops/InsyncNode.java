@@ -172,9 +172,11 @@ public final class InsyncNode implements AutoCloseable {
 
   /**
    * The node's actor system, on {@code config} merged over every reference.conf, as the node runs it
-   * (the configuration test builds it this way too).
+   * (the configuration test builds it this way too). Refuses a classpath with mixed Pekko versions first
+   * ({@link PekkoModules}: Pekko's own check is off, see cluster.conf).
    */
   public static ActorSystem<Void> newSystem(Config config) {
+    PekkoModules.check(InsyncNode.class.getClassLoader());
     return ActorSystem.create(Behaviors.empty(), "insync", config);
   }
 
