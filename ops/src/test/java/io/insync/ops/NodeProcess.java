@@ -26,6 +26,7 @@ public final class NodeProcess implements AutoCloseable {
   private final Path log;
   private final List<String> seeds = new ArrayList<>();
   private final List<String> jvmArgs = new ArrayList<>();
+  private Path configFile;
   private Process process;
 
   public NodeProcess(String cassandraHostPort, String name) throws IOException {
@@ -81,10 +82,21 @@ public final class NodeProcess implements AutoCloseable {
     return this;
   }
 
-  /** Starts the JVM and waits for "insync node ready". */
+  /** An extra HOCON file ({@code insync node --config}), as an operator gives one; above application.conf. */
+  public NodeProcess withConfig(Path file) {
+    configFile = file.toAbsolutePath();
+    return this;
+  }
+
+  /** Starts the JVM and waits for "insync node ready" (at most 120 s). */
   public NodeProcess start() throws Exception {
+    return start(Duration.ofSeconds(120));
+  }
+
+  /** Starts the JVM and waits for "insync node ready", at most {@code timeout}. */
+  public NodeProcess start(Duration timeout) throws Exception {
     long mark = launch();
-    long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+    long deadline = System.nanoTime() + timeout.toNanos();
     while (System.nanoTime() < deadline) {
       String out = Files.exists(log) ? tail(mark) : "";
       if (out.contains("insync node ready")) return this;
@@ -92,7 +104,7 @@ public final class NodeProcess implements AutoCloseable {
       Thread.sleep(100);
     }
     process.destroyForcibly();
-    throw new IllegalStateException("node not ready within 120 s:\n" + tail(mark));
+    throw new IllegalStateException("node not ready within " + timeout.toSeconds() + " s:\n" + tail(mark));
   }
 
   /**
@@ -146,6 +158,7 @@ public final class NodeProcess implements AutoCloseable {
         "--artery-port", String.valueOf(arteryPort), "--management-port", String.valueOf(managementPort),
         "--cassandra", cassandra, "--dc", "dc1"));
     for (String seed : seeds) cmd.addAll(List.of("--seed", seed));
+    if (configFile != null) cmd.addAll(List.of("--config", configFile.toString()));
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
     long mark = Files.exists(log) ? Files.size(log) : 0;

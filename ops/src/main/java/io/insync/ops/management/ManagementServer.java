@@ -54,9 +54,14 @@ public final class ManagementServer {
       try {
         Class.forName("org.apache.pekko.discovery.Discovery", false, ManagementServer.class.getClassLoader());
       } catch (ClassNotFoundException e) {
-        throw new IllegalStateException("insync.management.bootstrap.enabled needs pekko-discovery and a discovery "
-            + "method on the classpath (for example pekko-discovery-kubernetes-api); this build has none");
+        throw new IllegalStateException("insync.management.bootstrap.enabled needs pekko-discovery on the classpath "
+            + "(ops/pom.xml declares it: a jar built without it cannot bootstrap)");
       }
+      BootstrapSettings bs = BootstrapSettings.of(config, system.name());
+      bs.problem(config).ifPresent(p -> {
+        throw new IllegalArgumentException("insync.management.bootstrap.enabled: " + p);
+      });
+      log.info("cluster bootstrap: {}", bs);
     }
     if (!auth.writesEnabled()) {
       log.info("management HTTP writes are disabled (leave, down): set insync.management.token (INSYNC_MANAGEMENT_TOKEN)");
