@@ -31,10 +31,12 @@ import java.util.concurrent.TimeoutException;
  * ({@code after_client_msg_id}), and the server stores it only after that one. When the server
  * answers {@code Error{OUT_OF_ORDER}} (the previous one was lost on the way or is being retried,
  * say while the user moves between nodes), the send parks on its predecessor, with no timer and
- * no backoff, and goes again right behind the predecessor's next transmission on the same
- * connection (in order, so the server finds the predecessor stored first), or the moment the
- * predecessor is acked, or, with the order dropped, when the predecessor is given up. A chain of
- * pipelined sends therefore drains in order in one burst, however long the first one took.
+ * no backoff, and goes again the moment the predecessor is acked (or, with the order dropped,
+ * when the predecessor is given up), or, if the predecessor's request was lost (no answer, a
+ * connection gone: a node died or a shard moved), right behind the predecessor's next
+ * transmission on the same connection (in order, so the server finds the predecessor stored
+ * first). A chain behind a lost request therefore drains in one burst; a chain behind a refused one
+ * (a busy server) one Send per ack, which is what a busy server can take.
  *
  * <p>Retries are paced: at most {@code maxRetriesInFlight} retried sends are outstanding at
  * once; the others wait in line (oldest first) for one of them to be answered. First attempts
@@ -148,24 +150,30 @@ final class SendQueue {
       retriesInFlight++;
       op.countedAsRetry = true;
     }
-    transmit(op);
+    transmit(op, false);
   }
 
-  private void transmit(Op op) {
+  /** {@code following}: sent right behind its predecessor's retry (its own parked ones follow it too). */
+  private void transmit(Op op, boolean following) {
     long transmission = ++transmissions;
     op.transmission = transmission;
     int attempt = op.attempts++;
     link.send(op.clientMsgId, op.to, op.content, attempt, op.after)
         .whenComplete((env, err) -> onReply(op, transmission, env, err));
-    // the Sends parked on this one follow it on the same connection, in order, so they reach the
-    // server right after it (no retry slot: the chain is one burst, not new load)
-    if (!op.successors.isEmpty() && link.ready()) {
+    // after a transmission that was lost (no answer, or the connection went), the Sends parked on
+    // this one follow it on the same connection, in order, so they reach the server right after it
+    // (no retry slot: the chain is one burst, not new load). After a refusal (UNAVAILABLE,
+    // RATE_LIMITED: the server is busy) they wait for its ack instead: sending the chain with every
+    // retry of its head would multiply the load on a node that is already refusing it.
+    boolean follow = op.lost || following;
+    op.lost = false;
+    if (follow && !op.successors.isEmpty() && link.ready()) {
       List<Op> next = List.copyOf(op.successors);
       op.successors.clear();
       for (Op s : next) {
         s.parked = false;
         if (!s.future.isDone() && s.transmission == 0 && s.retryTimer == null && !s.inLine) {
-          transmit(s);
+          transmit(s, true);
         }
       }
     }
@@ -188,6 +196,7 @@ final class SendQueue {
 
   private void decide(Op op, Envelope env, Throwable err) {
     if (err instanceof ConnectionLostException) {
+      op.lost = true;
       return; // sent again once the next connection is authenticated
     }
     if (err != null) {
@@ -195,6 +204,7 @@ final class SendQueue {
       if (pe != null && pe.code() == ErrorCode.FRAME_TOO_LARGE) {
         fail(op, pe); // the same bytes would be refused again
       } else {
+        op.lost = true;
         retryLater(op, 0); // request timeout, or the write failed
       }
     } else if (env.hasSendAck()) {
@@ -295,6 +305,8 @@ final class SendQueue {
     String after;
     /** Refused as out of order: waits for {@link #after} to be over, not for a timer. */
     boolean parked;
+    /** The last transmission got no answer (timed out, connection lost): the parked ones follow the next. */
+    boolean lost;
     /** Sends parked on this one, sent again when it is over. */
     final List<Op> successors = new ArrayList<>(0);
 

@@ -121,14 +121,15 @@ class SendQueueTest {
     assertEquals(timersBefore, scheduler.requestedDelays().size(), "parked: no retry timer, no backoff");
     scheduler.advance(10_000);
     assertTrue(link.sent.stream().noneMatch(a -> a.clientMsgId().equals("m-2")), "not sent again while m-1 is out");
-    first.error(ErrorCode.UNAVAILABLE, 100); // m-1 comes back: retried after its own backoff
+    first.error(ErrorCode.UNAVAILABLE, 100); // the server is busy: m-1 is retried after its own backoff
     scheduler.advance(lastDelay());
     Attempt m1 = link.sent.poll();
     assertEquals("m-1", m1.clientMsgId());
-    Attempt m2 = link.sent.poll();
-    assertEquals("m-2", m2.clientMsgId(), "follows m-1's retry right behind it, on the same connection");
-    assertEquals("m-1", m2.after(), "still stored only after m-1");
+    assertTrue(link.sent.isEmpty(), "behind a refused Send the chain waits for its ack (no burst into a busy server)");
     m1.ack(1);
+    Attempt m2 = link.sent.poll();
+    assertEquals("m-2", m2.clientMsgId(), "sent the moment m-1 is acked");
+    assertEquals("m-1", m2.after(), "still stored only after m-1");
     m2.ack(2);
     assertEquals(1, acked(f1));
     assertEquals(2, acked(f2));
@@ -148,6 +149,22 @@ class SendQueueTest {
     assertEquals("m-2", m2.clientMsgId(), "sent again the moment m-1 is acked, with no timer");
     m2.ack(2);
     assertEquals(1, acked(f1));
+    assertEquals(2, acked(f2));
+  }
+
+  @Test
+  void aParkedSendFollowsItsPredecessorsRetryAfterALostRequest() {
+    SendQueue q = queue(8);
+    submit(q, "m-1");
+    CompletableFuture<SendAck> f2 = submit(q, "m-2");
+    Attempt first = link.sent.poll();
+    link.sent.poll().error(ErrorCode.OUT_OF_ORDER, 200); // m-1's request was lost in a hand-off
+    first.reply().completeExceptionally(new TimeoutException("no answer"));
+    scheduler.advance(lastDelay());
+    assertEquals("m-1", link.sent.poll().clientMsgId());
+    Attempt m2 = link.sent.poll();
+    assertEquals("m-2", m2.clientMsgId(), "follows m-1's retry right behind it, on the same connection");
+    m2.ack(2);
     assertEquals(2, acked(f2));
   }
 
