@@ -200,6 +200,9 @@ public final class UserEntity
 
   private record RetryDelivery(String to) implements Internal {}
 
+  /** keeper-after passed since a delivery went out: if any is still unconfirmed, start the keeper. */
+  private enum ArmKeeper implements Internal { INSTANCE }
+
   /** Routes to entities changed (a node was removed): deliveries in flight may have been lost. */
   private enum Rerouted implements Internal { INSTANCE }
 
@@ -301,6 +304,8 @@ public final class UserEntity
   private final Map<String, Long> acksUnwritten = new TreeMap<>();
 
   private Throwable lastRecoveryFailure;
+  /** Told the keeper after keeper-after since all was last delivered (it keeps going until nothing is pending). */
+  private boolean keeperTold;
   /** Registered with {@link RouteChanges} from recovery until this entity stops (null: not registered). */
   private RouteChanges.Registration routeRegistration;
 
@@ -360,6 +365,7 @@ public final class UserEntity
           // a new incarnation (first start or a restart after a journal failure): fresh bookkeeping
           outbox = new Outbox<>(ATTEMPT_IDS::incrementAndGet);
           acksUnwritten.clear();
+          keeperTold = false;
           timers.cancelAll();
           for (String to : state.recipientsWithPending()) deliver(state, to);
           if (routeRegistration == null) {
@@ -419,6 +425,14 @@ public final class UserEntity
           return Effect().noReply();
         })
         .onCommand(Rerouted.class, (s, c) -> onRerouted(s))
+        .onCommand(ArmKeeper.class, (s, c) -> {
+          // told once per stretch of undelivered messages (the keeper is idempotent, and remembered)
+          if (!keeperTold && s.pendingCount() > outbox.confirmedNotWritten()) {
+            keeperTold = true;
+            keeper.pending(userId);
+          }
+          return Effect().noReply();
+        })
         .onCommand(Sync.class, this::onSync)
         .onCommand(AckKey.class, this::onAck)
         .onCommand(Connect.class, this::onConnect)
@@ -620,6 +634,9 @@ public final class UserEntity
         .map(i -> new Delivery(i.seq(), i.fromDevice(), i.clientMsgId(), i.content(), i.serverTs()))
         .toList();
     long attempt = batch.attemptId();
+    if (!keeperTold && !timers.isTimerActive(ArmKeeper.INSTANCE)) {
+      timers.startSingleTimer(ArmKeeper.INSTANCE, ArmKeeper.INSTANCE, settings.keeperAfter());
+    }
     ctx.ask(DeliveryReceipt.class, refs.user(to), settings.deliveryTimeout(),
         replyTo -> new Deliver(userId, items, replyTo),
         (receipt, failure) -> receipt != null
@@ -640,6 +657,9 @@ public final class UserEntity
       done.waiters().forEach(r -> r.tell(ack));
     }
     scheduleFlush();
+    // nothing left undelivered: the next delivery that lingers tells the keeper again (it stops
+    // by itself once nothing is pending)
+    if (state.pendingCount() <= outbox.confirmedNotWritten()) keeperTold = false;
     deliver(state, c.to());
     return Effect().noReply();
   }

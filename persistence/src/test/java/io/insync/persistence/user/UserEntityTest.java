@@ -235,6 +235,27 @@ class UserEntityTest {
   }
 
   @Test
+  void aDeliveryUnconfirmedForKeeperAfterStartsTheKeeperBeforeAnyFailure() {
+    var told = kit.createTestProbe(String.class);
+    var readJournal = PersistenceQuery.get(kit.system())
+        .getReadJournalFor(PersistenceTestKitReadJournal.class, PersistenceTestKitReadJournal.Identifier());
+    // the delivery never fails within the test (timeout 1h): only keeper-after can tell the keeper
+    var settings = UserSettings.fromConfig(ConfigFactory.parseString(
+        "insync.user { delivery-timeout = 1h, keeper-after = 200ms }").withFallback(kit.system().settings().config()));
+    String gina = "gina-" + UUID.randomUUID();
+    var entity = EventSourcedBehaviorTestKit.create(kit.system(), UserEntity.create(gina,
+            new UserEntity.Deps(settings, user -> other(user).getRef(), readJournal, told.getRef()::tell)),
+        EventSourcedBehaviorTestKit.enabledSerializationSettings().withVerifyCommands(false));
+    var reply = kit.createTestProbe(SendResult.class);
+    entity.runCommand(new SendMessage("d1", "m1", "hank", text("1"), reply.getRef()));
+    Deliver d = (Deliver) other("hank").receiveMessage();
+    assertEquals(gina, told.receiveMessage(Duration.ofSeconds(5)), "the keeper is started while the delivery lingers");
+    told.expectNoMessage(Duration.ofMillis(400)); // once per stretch, not every keeper-after
+    d.replyTo().tell(new DeliveryReceipt("hank", 1));
+    assertEquals(1, ((SendAccepted) reply.receiveMessage()).seq());
+  }
+
+  @Test
   void aRouteChangeSendsADeliveryInFlightAgainAtOnce() {
     RouteChanges routes = new RouteChanges();
     UserRefs refs = new UserRefs() {
