@@ -25,6 +25,7 @@ public final class ClientOptions {
   private final Duration sendRetryTimeout;
   private final Duration connectRetryTimeout;
   private final int maxRetriesInFlight;
+  private final boolean keepSendOrder;
   private final Duration backoffMin;
   private final Duration backoffMax;
   private final int maxFrameBytes;
@@ -48,6 +49,7 @@ public final class ClientOptions {
     this.sendRetryTimeout = positive(b.sendRetryTimeout, "sendRetryTimeout");
     this.connectRetryTimeout = positive(b.connectRetryTimeout, "connectRetryTimeout");
     this.maxRetriesInFlight = b.maxRetriesInFlight;
+    this.keepSendOrder = b.keepSendOrder;
     this.backoffMin = positive(b.backoffMin, "backoffMin");
     this.backoffMax = positive(b.backoffMax, "backoffMax");
     if (backoffMax.compareTo(backoffMin) < 0) {
@@ -134,6 +136,19 @@ public final class ClientOptions {
   }
 
   /**
+   * Whether pipelined sends keep their order when some are retried (default false): every send
+   * names the previous unacked one ({@code after_client_msg_id}), the server stores it only after
+   * that one, and a send refused {@code OUT_OF_ORDER} waits for it (docs/protocol.md, "Sending"
+   * point 6). It keeps a device's order across node failures, shard moves and rolling restarts.
+   * Off by default because under overload it makes a device's backlog drain one send per ack
+   * ({@code OverloadIT} fails with it on: latency stays high for 20 s after the overload ends);
+   * with it off, each send is retried on its own and a retried one may land after later ones.
+   */
+  public boolean keepSendOrder() {
+    return keepSendOrder;
+  }
+
+  /**
    * The base of every retry delay (default 200 ms): sends, the automatic sync, connect and
    * reconnect. Retry {@code n} (0 = the first) waits the server's {@code retry_after_ms}, if it
    * named one, plus a random time in {@code [0, min(backoffMax, backoffMin · 2ⁿ)]} ("full
@@ -202,6 +217,7 @@ public final class ClientOptions {
     private Duration sendRetryTimeout = Duration.ofSeconds(60);
     private Duration connectRetryTimeout = Duration.ofSeconds(30);
     private int maxRetriesInFlight = 2;
+    private boolean keepSendOrder = false;
     private Duration backoffMin = Duration.ofMillis(200);
     private Duration backoffMax = Duration.ofSeconds(10);
     private int maxFrameBytes = FrameCodec.DEFAULT_MAX_FRAME_BYTES;
@@ -296,6 +312,12 @@ public final class ClientOptions {
     /** How long a first connect keeps retrying (default 30 s); see {@link ClientOptions#connectRetryTimeout()}. */
     public Builder connectRetryTimeout(Duration d) {
       this.connectRetryTimeout = d;
+      return this;
+    }
+
+    /** Keep pipelined sends in order across retries (default false); see {@link ClientOptions#keepSendOrder()}. */
+    public Builder keepSendOrder(boolean keep) {
+      this.keepSendOrder = keep;
       return this;
     }
 

@@ -127,7 +127,8 @@ public final class InsyncClient implements AutoCloseable {
     Wire wire = new Wire();
     this.acks = new AckThrottle(wire, scheduler, options.ackInterval().toMillis(),
         () -> TimeUnit.NANOSECONDS.toMillis(System.nanoTime()));
-    this.sends = new SendQueue(wire, scheduler, backoff, options.sendRetryTimeout(), options.maxRetriesInFlight());
+    this.sends = new SendQueue(wire, scheduler, backoff, options.sendRetryTimeout(), options.maxRetriesInFlight(),
+        options.keepSendOrder());
     this.cursor = new SyncCursor(options.syncKeyStore(), listener, wire, scheduler, backoff,
         options.autoSync(), options.syncPageSize());
     this.bootstrap = new Bootstrap()

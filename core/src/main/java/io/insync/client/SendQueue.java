@@ -27,7 +27,7 @@ import java.util.concurrent.TimeoutException;
  *   <li>after a lost connection, as soon as the next one is authenticated.
  * </ul>
  *
- * <p>Send order is kept: a send submitted while the previous one is still unacknowledged names it
+ * <p>With {@code keepOrder} (ClientOptions#keepSendOrder), send order is kept: a send submitted while the previous one is still unacknowledged names it
  * ({@code after_client_msg_id}), and the server stores it only after that one. When the server
  * answers {@code Error{OUT_OF_ORDER}} (the previous one was lost on the way or is being retried,
  * say while the user moves between nodes), the send parks on its predecessor, with no timer and
@@ -63,6 +63,8 @@ final class SendQueue {
   private final Backoff backoff;
   private final Duration retryTimeout;
   private final int maxRetriesInFlight;
+  /** Name the previous unacked send in each send (ClientOptions#keepSendOrder). */
+  private final boolean keepOrder;
   private final Map<String, Op> ops = new LinkedHashMap<>();
   private final ArrayDeque<Op> retryLine = new ArrayDeque<>();
   private int retriesInFlight;
@@ -70,7 +72,9 @@ final class SendQueue {
   /** The client_msg_id of the last new send: the next one is stored after it while it is pending. */
   private String lastSubmitted = "";
 
-  SendQueue(Link link, Scheduler scheduler, Backoff backoff, Duration retryTimeout, int maxRetriesInFlight) {
+  SendQueue(Link link, Scheduler scheduler, Backoff backoff, Duration retryTimeout, int maxRetriesInFlight,
+      boolean keepOrder) {
+    this.keepOrder = keepOrder;
     this.link = link;
     this.scheduler = scheduler;
     this.backoff = backoff;
@@ -95,7 +99,7 @@ final class SendQueue {
       return;
     }
     // an acked (or given up) predecessor needs no ordering: the server has it, or never will
-    Op op = new Op(clientMsgId, to, content, result, ops.containsKey(lastSubmitted) ? lastSubmitted : "");
+    Op op = new Op(clientMsgId, to, content, result, keepOrder && ops.containsKey(lastSubmitted) ? lastSubmitted : "");
     lastSubmitted = clientMsgId;
     ops.put(clientMsgId, op);
     op.deadline = scheduler.schedule(() -> fail(op, new TimeoutException(

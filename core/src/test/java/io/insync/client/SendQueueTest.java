@@ -62,7 +62,7 @@ class SendQueueTest {
   private final Backoff backoff = new Backoff(Duration.ofMillis(100), Duration.ofSeconds(5), new Random(3));
 
   private SendQueue queue(int maxRetriesInFlight) {
-    return new SendQueue(link, scheduler, backoff, Duration.ofSeconds(60), maxRetriesInFlight);
+    return new SendQueue(link, scheduler, backoff, Duration.ofSeconds(60), maxRetriesInFlight, true);
   }
 
   private static CompletableFuture<SendAck> submit(SendQueue q, String id) {
@@ -95,6 +95,15 @@ class SendQueueTest {
     assertEquals("", link.sent.poll().after(), "the first send of a client waits for nothing");
     assertEquals("m-1", link.sent.poll().after());
     assertEquals("m-2", link.sent.poll().after());
+  }
+
+  @Test
+  void withoutKeepSendOrderNoSendNamesAnother() {
+    SendQueue q = new SendQueue(link, scheduler, backoff, Duration.ofSeconds(60), 8, false);
+    submit(q, "m-1");
+    submit(q, "m-2");
+    assertEquals("", link.sent.poll().after());
+    assertEquals("", link.sent.poll().after(), "the default: each send retried on its own, no OUT_OF_ORDER ever");
   }
 
   @Test

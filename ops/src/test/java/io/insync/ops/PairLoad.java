@@ -56,7 +56,7 @@ final class PairLoad implements AutoCloseable {
   PairLoad(String run, int pairs, int... ports) {
     for (int i = 0; i < 2 * pairs; i++) users.add("p" + i + "-" + run);
     for (String u : users) {
-      ClientOptions.Builder b = ClientOptions.builder()
+      ClientOptions.Builder b = ClientOptions.builder().keepSendOrder(true)
           .token(TokenSigner.fromSecret(TokenSigner.DEV_SECRET).sign(u, "phone", Instant.now().plus(Duration.ofHours(1))))
           .syncKeyStore(new InMemorySyncKeyStore())
           .requestTimeout(Duration.ofSeconds(5))

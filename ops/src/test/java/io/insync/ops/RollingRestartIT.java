@@ -229,7 +229,7 @@ class RollingRestartIT {
 
     Device(String user, String device, int... ports) {
       this.user = user;
-      ClientOptions.Builder b = ClientOptions.builder()
+      ClientOptions.Builder b = ClientOptions.builder().keepSendOrder(true)
           .token(token(user, device))
           .syncKeyStore(new InMemorySyncKeyStore())
           .requestTimeout(Duration.ofSeconds(5))
