@@ -107,6 +107,9 @@ class EntityRetryTest {
     try (GatewayFixture gw = new GatewayFixture(kit, "request-timeout = 2s\n entity-attempt-timeout = 300ms\n"
         + "admission { max-in-flight = 1, auth-max-in-flight = 1, retry-max-in-flight = 1 }\n");
          TestClient c = gw.authenticated("alice", "phone")) {
+      // the Auth's place is given back beside its answer, maybe after the client read AuthOk: with
+      // max-in-flight = 1 a Send sent before that is refused at admission and never reaches the entity
+      assertEquals(0, inFlightSettled(gw), "the Auth's admission place is given back");
       c.send(Envelopes.send(2, "m3", "bob", Envelopes.text("hi")));
       Envelope e = c.read();
       assertEquals(ErrorCode.UNAVAILABLE, e.getError().getCode(), () -> "got " + e);
