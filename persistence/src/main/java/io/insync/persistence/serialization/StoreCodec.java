@@ -78,12 +78,24 @@ public final class StoreCodec {
         .setSeq(e.seq()).setFrom(e.from()).setFromDevice(e.fromDevice()).setClientMsgId(e.clientMsgId())
         .setSenderSeq(e.senderSeq()).setContent(content(e.content())).setServerTs(e.serverTs());
     if (!e.bookkeeping().isEmpty()) b.setBookkeeping(bookkeeping(e.bookkeeping()));
+    if (e.group() != null) b.setGroup(groupTag(e.group()));
     return b.build();
   }
 
   public static UserEntity.MessageReceived fromProto(MessageReceived p) {
     return new UserEntity.MessageReceived(p.getSeq(), p.getFrom(), p.getFromDevice(), p.getClientMsgId(),
-        p.getSenderSeq(), content(p.getContent()), p.getServerTs(), bookkeeping(p.getBookkeeping()));
+        p.getSenderSeq(), content(p.getContent()), p.getServerTs(), bookkeeping(p.getBookkeeping()),
+        p.hasGroup() ? groupTag(p.getGroup()) : null);
+  }
+
+  static io.insync.persistence.proto.StoredGroupTag groupTag(io.insync.persistence.user.GroupTag g) {
+    return io.insync.persistence.proto.StoredGroupTag.newBuilder().setGroup(g.group())
+        .setAction(g.action().ordinal()).addAllMembers(g.members()).setName(g.name()).build();
+  }
+
+  static io.insync.persistence.user.GroupTag groupTag(io.insync.persistence.proto.StoredGroupTag p) {
+    return new io.insync.persistence.user.GroupTag(p.getGroup(),
+        io.insync.persistence.user.GroupTag.Action.of(p.getAction()), p.getMembersList(), p.getName());
   }
 
   public static BookkeepingFlushed toProto(UserEntity.BookkeepingFlushed e) {
@@ -97,15 +109,17 @@ public final class StoreCodec {
   // ------------------------------------------------------------------ snapshot
 
   static StoredItem item(InboxItem i) {
-    return StoredItem.newBuilder()
+    StoredItem.Builder b = StoredItem.newBuilder()
         .setSeq(i.seq()).setFrom(i.from()).setTo(i.to()).setFromDevice(i.fromDevice())
         .setClientMsgId(i.clientMsgId()).setServerTs(i.serverTs()).setContent(content(i.content()))
-        .setSenderSeq(i.senderSeq()).build();
+        .setSenderSeq(i.senderSeq());
+    if (i.group() != null) b.setGroup(groupTag(i.group()));
+    return b.build();
   }
 
   static InboxItem item(StoredItem s) {
     return new InboxItem(s.getSeq(), s.getFrom(), s.getTo(), s.getFromDevice(), s.getClientMsgId(),
-        s.getServerTs(), content(s.getContent()), s.getSenderSeq());
+        s.getServerTs(), content(s.getContent()), s.getSenderSeq(), s.hasGroup() ? groupTag(s.getGroup()) : null);
   }
 
   /** An immutable copy of the state, made on the entity's thread. */

@@ -10,7 +10,9 @@ package io.insync.persistence.user;
  * @param clientMsgId the id the sending device chose
  * @param serverTs milliseconds since the epoch, set by the sender's entity
  * @param content the body
- * @param senderSeq for received items, the item's seq in the sender's inbox; 0 for sent items
+ * @param senderSeq for received items, the item's seq in the sender's inbox (for items from a
+ *     group, the entry's seq in the group's log); 0 for sent items
+ * @param group set on items from a group's fan-out, null on 1:1 items
  */
 public record InboxItem(
     long seq,
@@ -20,7 +22,14 @@ public record InboxItem(
     String clientMsgId,
     long serverTs,
     MessageContent content,
-    long senderSeq) {
+    long senderSeq,
+    GroupTag group) {
+
+  /** A 1:1 item. */
+  public InboxItem(long seq, String from, String to, String fromDevice, String clientMsgId, long serverTs,
+      MessageContent content, long senderSeq) {
+    this(seq, from, to, fromDevice, clientMsgId, serverTs, content, senderSeq, null);
+  }
 
   /** The inbox item an event created in {@code userId}'s inbox, or null (the one place that builds it). */
   public static InboxItem of(String userId, Object event) {
@@ -29,7 +38,7 @@ public record InboxItem(
     }
     if (event instanceof UserEntity.MessageReceived e) {
       return new InboxItem(e.seq(), e.from(), userId, e.fromDevice(), e.clientMsgId(), e.serverTs(),
-          e.content(), e.senderSeq());
+          e.content(), e.senderSeq(), e.group());
     }
     return null;
   }
@@ -44,6 +53,13 @@ public record InboxItem(
    */
   public int estimatedBytes() {
     return content.sizeBytes() + MessageContent.utf8Length(from) + MessageContent.utf8Length(to)
-        + MessageContent.utf8Length(fromDevice) + MessageContent.utf8Length(clientMsgId) + FIXED_OVERHEAD_BYTES;
+        + MessageContent.utf8Length(fromDevice) + MessageContent.utf8Length(clientMsgId) + FIXED_OVERHEAD_BYTES
+        + (group == null ? 0 : groupBytes(group));
+  }
+
+  private static int groupBytes(GroupTag g) {
+    int b = MessageContent.utf8Length(g.group()) + MessageContent.utf8Length(g.name()) + 8;
+    for (String m : g.members()) b += MessageContent.utf8Length(m) + 2;
+    return b;
   }
 }

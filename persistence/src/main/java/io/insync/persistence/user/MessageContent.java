@@ -10,6 +10,9 @@ import java.util.Objects;
 public record MessageContent(String text, byte[] data, String type) {
   public static final byte[] NO_DATA = new byte[0];
 
+  /** No text, no payload (membership entries of a group carry it). */
+  public static final MessageContent EMPTY = new MessageContent("", NO_DATA, "");
+
   public MessageContent {
     text = text == null ? "" : text;
     data = data == null || data.length == 0 ? NO_DATA : data.clone();

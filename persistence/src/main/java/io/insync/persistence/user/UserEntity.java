@@ -96,16 +96,42 @@ public final class UserEntity
   public record SendRejected(String clientMsgId, ErrorCode code, String reason, int retryAfterMs)
       implements SendResult {}
 
-  /** Entity to entity: append these messages of {@code from}, in order. */
-  public record Deliver(String from, List<Delivery> items, ActorRef<DeliveryReceipt> replyTo)
+  /**
+   * Entity to entity: append these messages of {@code from}, in order. A group's fan-out sends it
+   * with {@code group} set ({@code from} is then the group id, each item names its own sender and
+   * its seq in the group's log): the member dedups by the group's seq.
+   */
+  public record Deliver(String from, List<Delivery> items, ActorRef<DeliveryReceipt> replyTo, String group)
       implements Command {
     public Deliver {
       items = List.copyOf(items);
+      group = group == null ? "" : group;
+    }
+
+    public Deliver(String from, List<Delivery> items, ActorRef<DeliveryReceipt> replyTo) {
+      this(from, items, replyTo, "");
+    }
+
+    /** Whose sequence the items' senderSeq counts in. */
+    public String dedupKey() {
+      return group.isEmpty() ? from : GroupTag.dedupKey(group);
     }
   }
 
+  /**
+   * @param from the acting user of a group item ("" on 1:1 deliveries: the Deliver's from)
+   * @param group what a group item is (null on 1:1 deliveries)
+   */
   public record Delivery(long senderSeq, String fromDevice, String clientMsgId, MessageContent content,
-      long serverTs) implements ClusterMessage {}
+      long serverTs, String from, GroupTag group) implements ClusterMessage {
+    public Delivery {
+      from = from == null ? "" : from;
+    }
+
+    public Delivery(long senderSeq, String fromDevice, String clientMsgId, MessageContent content, long serverTs) {
+      this(senderSeq, fromDevice, clientMsgId, content, serverTs, "", null);
+    }
+  }
 
   /** Every message of the sender up to {@code upToSenderSeq} is durable in {@code recipient}'s inbox. */
   public record DeliveryReceipt(String recipient, long upToSenderSeq) implements ClusterMessage {}
@@ -221,9 +247,23 @@ public final class UserEntity
   public record MessageSent(long seq, String to, String device, String clientMsgId,
       MessageContent content, long serverTs, Bookkeeping bookkeeping) implements Event {}
 
+  /**
+   * @param group set when the item came from a group's fan-out: {@code from} is the member who
+   *     acted, {@code senderSeq} the entry's seq in the group, and the group (not {@code from}) dedups
+   */
   public record MessageReceived(long seq, String from, String fromDevice, String clientMsgId,
-      long senderSeq, MessageContent content, long serverTs, Bookkeeping bookkeeping)
-      implements Event {}
+      long senderSeq, MessageContent content, long serverTs, Bookkeeping bookkeeping, GroupTag group)
+      implements Event {
+    public MessageReceived(long seq, String from, String fromDevice, String clientMsgId,
+        long senderSeq, MessageContent content, long serverTs, Bookkeeping bookkeeping) {
+      this(seq, from, fromDevice, clientMsgId, senderSeq, content, serverTs, bookkeeping, null);
+    }
+
+    /** Whose sequence {@code senderSeq} counts in: the sender's, or the group's. */
+    public String dedupKey() {
+      return group == null ? from : GroupTag.dedupKey(group.group());
+    }
+  }
 
   public record BookkeepingFlushed(Bookkeeping bookkeeping) implements Event {}
 
@@ -698,8 +738,9 @@ public final class UserEntity
   // ===================================================================== delivery (recipient side)
 
   private void stageDeliver(UserState state, Batch b, Deliver cmd) {
-    Long staged = b.highWater.get(cmd.from());
-    long highWater = staged != null ? staged : state.receivedUpTo(cmd.from());
+    String key = cmd.dedupKey();
+    Long staged = b.highWater.get(key);
+    long highWater = staged != null ? staged : state.receivedUpTo(key);
     long upTo = highWater;
     List<Delivery> items = new ArrayList<>(cmd.items());
     items.sort(Comparator.comparingLong(Delivery::senderSeq));
@@ -707,10 +748,11 @@ public final class UserEntity
       upTo = Math.max(upTo, d.senderSeq());
       if (d.senderSeq() <= highWater) continue; // a repeat: we have it already (or will, with this write)
       highWater = d.senderSeq();
-      b.events.add(new MessageReceived(b.nextSeq++, cmd.from(), d.fromDevice(), d.clientMsgId(), d.senderSeq(),
-          d.content(), d.serverTs(), bookkeepingFor(b)));
+      String from = d.from().isEmpty() ? cmd.from() : d.from();
+      b.events.add(new MessageReceived(b.nextSeq++, from, d.fromDevice(), d.clientMsgId(), d.senderSeq(),
+          d.content(), d.serverTs(), bookkeepingFor(b), d.group()));
     }
-    b.highWater.put(cmd.from(), highWater);
+    b.highWater.put(key, highWater);
     DeliveryReceipt receipt = new DeliveryReceipt(userId, upTo);
     b.receipts.add(() -> cmd.replyTo().tell(receipt));
   }

@@ -268,8 +268,9 @@ public final class UserState {
   private UserState applyReceived(MessageReceived e, long sequenceNr) {
     InboxItem item = InboxItem.of(userId, e);
     append(item, sequenceNr);
-    Long before = inboundHighWater.remove(e.from()); // re-insert: most recently delivered last
-    inboundHighWater.put(e.from(), before == null ? e.senderSeq() : Math.max(before, e.senderSeq()));
+    String key = e.dedupKey();
+    Long before = inboundHighWater.remove(key); // re-insert: most recently delivered last
+    inboundHighWater.put(key, before == null ? e.senderSeq() : Math.max(before, e.senderSeq()));
     applyBookkeeping(e.bookkeeping());
     trim();
     return this;

@@ -338,6 +338,32 @@ class UserEntityTest {
   }
 
   @Test
+  void groupItemsAreDedupedByTheGroupsSeqApartFromTheSendersOwn() {
+    var receipt = kit.createTestProbe(DeliveryReceipt.class);
+    GroupTag msg = new GroupTag("g1", GroupTag.Action.MESSAGE, List.of(), "");
+    List<Delivery> batch = List.of(
+        new Delivery(1, "", "", MessageContent.EMPTY, 99, "bob", new GroupTag("g1", GroupTag.Action.CREATED, List.of(aliceId), "team")),
+        new Delivery(2, "b1", "x2", text("in the group"), 100, "bob", msg));
+    var r = alice.runCommand(new Deliver("g1", batch, receipt.getRef(), "g1"));
+    assertEquals(2, r.events().size());
+    MessageReceived posted = (MessageReceived) r.events().get(1);
+    assertEquals("bob", posted.from(), "the item names the member who posted");
+    assertEquals(msg, posted.group());
+    assertEquals(new DeliveryReceipt(aliceId, 2), receipt.receiveMessage());
+    // a repeat of the fan-out (the group restarted) appends nothing
+    assertTrue(alice.runCommand(new Deliver("g1", batch, receipt.getRef(), "g1")).events().isEmpty());
+    assertEquals(new DeliveryReceipt(aliceId, 2), receipt.receiveMessage());
+    // bob's own 1:1 messages count in bob's sequence, not the group's: seq 1 from bob is new
+    var oneToOne = alice.runCommand(new Deliver("bob", List.of(new Delivery(1, "b1", "y1", text("1:1"), 101)), receipt.getRef()));
+    assertEquals(1, oneToOne.events().size());
+    assertEquals(null, ((MessageReceived) oneToOne.event()).group());
+    // and the tag survives a restart (sync serves it from the snapshot or the events)
+    alice.restart();
+    assertEquals(msg, alice.getState().tail().get(1).group());
+    assertTrue(alice.runCommand(new Deliver("g1", batch, receipt.getRef(), "g1")).events().isEmpty());
+  }
+
+  @Test
   void stateSurvivesRestartFromEventsAndSnapshots() {
     var self = kit.createTestProbe(SendResult.class);
     var receipt = kit.createTestProbe(DeliveryReceipt.class);

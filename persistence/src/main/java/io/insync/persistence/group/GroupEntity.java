@@ -1,0 +1,418 @@
+package io.insync.persistence.group;
+
+import io.insync.persistence.ClusterMessage;
+import io.insync.persistence.user.GroupTag;
+import io.insync.persistence.user.GroupTag.Action;
+import io.insync.persistence.user.MessageContent;
+import io.insync.persistence.user.RouteChanges;
+import io.insync.persistence.user.UserEntity;
+import io.insync.persistence.user.UserRefs;
+import io.insync.persistence.user.UserSettings;
+import io.insync.protocol.ErrorCode;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.pekko.actor.NoSerializationVerificationNeeded;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
+import org.apache.pekko.persistence.typed.PersistenceId;
+import org.apache.pekko.persistence.typed.RecoveryCompleted;
+import org.apache.pekko.persistence.typed.SnapshotAdapter;
+import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
+import org.apache.pekko.persistence.typed.javadsl.EventHandler;
+import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
+import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
+import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
+import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
+
+/**
+ * One group: owns its membership and its log (messages and membership changes, one gapless group
+ * seq), and writes every entry into each recipient's inbox (write diffusion). An entry is durable
+ * once logged here ({@link Logged}); a post is acked then. Fan-out to each recipient is
+ * independent: one batch in flight per recipient, retried with backoff until its entity confirms,
+ * so a slow or unavailable member delays only its own copy. Members dedup by the group's seq
+ * ({@link GroupTag#dedupKey}), so a fan-out repeated after a restart of this entity is harmless.
+ * Confirmed positions are saved at most every {@code cursor-flush} ({@link CursorsSaved}); after a
+ * restart the fan-out resumes from them. While any copy is on its way, the delivery keeper
+ * (entity id {@code #group}) keeps this entity started, on whatever node its shard lives.
+ */
+public final class GroupEntity
+    extends EventSourcedBehaviorWithEnforcedReplies<GroupEntity.Command, GroupEntity.Event, GroupState> {
+
+  public static final EntityTypeKey<Command> ENTITY_KEY = EntityTypeKey.create(Command.class, "Group");
+
+  public static PersistenceId persistenceId(String groupId) {
+    return PersistenceId.of(ENTITY_KEY.name(), groupId);
+  }
+
+  // ===================================================================== protocol
+
+  public interface Command extends ClusterMessage {}
+
+  /** A member's device posts a message; answered with UserEntity's SendAccepted (seq = group seq) once logged. */
+  public record Post(String by, String device, String clientMsgId, MessageContent content,
+      ActorRef<UserEntity.SendResult> replyTo) implements Command {}
+
+  /**
+   * Creates the group ({@code CREATED}: {@code members} are the first members besides {@code by},
+   * the owner; {@code name} its name) or changes its membership: JOINED (add {@code members}),
+   * REMOVED, LEFT ({@code by} leaves), OWNER_CHANGED (to {@code members[0]}), ADMIN_ADDED,
+   * ADMIN_REMOVED. Answered with {@link Info} once written, or {@link Refused}.
+   */
+  public record Manage(String by, Action action, List<String> members, String name, ActorRef<Reply> replyTo)
+      implements Command {
+    public Manage {
+      members = List.copyOf(members);
+      name = name == null ? "" : name;
+    }
+  }
+
+  /** The group's membership, for one of its members. */
+  public record GetInfo(String by, ActorRef<Reply> replyTo) implements Command {}
+
+  public sealed interface Reply extends ClusterMessage permits Info, Refused {}
+
+  public record Info(String group, String name, String owner, List<String> admins, List<String> members,
+      long lastSeq) implements Reply {
+    public Info {
+      admins = List.copyOf(admins);
+      members = List.copyOf(members);
+    }
+  }
+
+  /** @param code NOT_FOUND, FORBIDDEN, LIMIT_EXCEEDED or BAD_REQUEST */
+  public record Refused(ErrorCode code, String reason) implements Reply {}
+
+  /** For the delivery keeper and operators: how many recipients still wait for entries. */
+  public record GetStatus(ActorRef<Status> replyTo) implements Command {}
+
+  public record Status(String group, long lastSeq, int pendingRecipients) implements ClusterMessage {}
+
+  /** Sent through sharding: counts as activity and starts the entity again wherever its shard lives. */
+  public record KeepAlive(String reason) implements Command {}
+
+  private interface Internal extends Command, NoSerializationVerificationNeeded {}
+
+  private record Confirmed(String member, long attemptId, long upTo) implements Internal {}
+
+  private record Failed(String member, long attemptId, String why) implements Internal {}
+
+  private record Retry(String member) implements Internal {}
+
+  private enum FlushCursors implements Internal { INSTANCE }
+
+  private enum Rerouted implements Internal { INSTANCE }
+
+  // ===================================================================== events
+
+  public interface Event {}
+
+  /** One entry of the log; see {@link GroupState} for what each action changes. */
+  public record Logged(long seq, Action action, String by, String device, String clientMsgId,
+      MessageContent content, long serverTs, List<String> members, String name) implements Event {
+    public Logged {
+      members = List.copyOf(members);
+      name = name == null ? "" : name;
+      device = device == null ? "" : device;
+      clientMsgId = clientMsgId == null ? "" : clientMsgId;
+      content = content == null ? MessageContent.EMPTY : content;
+    }
+  }
+
+  /** Recipients' entities confirmed the log up to these seqs. */
+  public record CursorsSaved(Map<String, Long> cursors) implements Event {
+    public CursorsSaved {
+      cursors = Map.copyOf(cursors);
+    }
+  }
+
+  // ===================================================================== wiring
+
+  /** Where a group reports that its fan-out must outlive this incarnation (the delivery keeper). */
+  public interface PendingFanOut {
+    PendingFanOut NONE = groupId -> {};
+
+    void pending(String groupId);
+  }
+
+  public record Deps(GroupSettings settings, UserSettings delivery, UserRefs users, PendingFanOut keeper) {}
+
+  public static Behavior<Command> create(String groupId, Deps deps) {
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new GroupEntity(groupId, ctx, timers, deps)));
+  }
+
+  private static final AtomicLong ATTEMPT_IDS = new AtomicLong();
+
+  private final String groupId;
+  private final ActorContext<Command> ctx;
+  private final TimerScheduler<Command> timers;
+  private final GroupSettings settings;
+  private final UserSettings delivery;
+  private final UserRefs users;
+  private final PendingFanOut keeper;
+
+  // runtime, per incarnation
+  private final Map<String, Long> inFlight = new HashMap<>();
+  private final Map<String, Integer> failures = new HashMap<>();
+  private final Map<String, Long> confirmedUnsaved = new HashMap<>();
+  private boolean keeperTold;
+  private RouteChanges.Registration routeRegistration;
+
+  private GroupEntity(String groupId, ActorContext<Command> ctx, TimerScheduler<Command> timers, Deps deps) {
+    super(persistenceId(groupId), SupervisorStrategy.restartWithBackoff(
+        deps.delivery().restartMin(), deps.delivery().restartMax(), 0.2));
+    this.groupId = groupId;
+    this.ctx = ctx;
+    this.timers = timers;
+    this.settings = deps.settings();
+    this.delivery = deps.delivery();
+    this.users = deps.users();
+    this.keeper = deps.keeper();
+  }
+
+  @Override
+  public GroupState emptyState() {
+    return GroupState.empty(groupId, settings.postDedupWindow());
+  }
+
+  @Override
+  public RetentionCriteria retentionCriteria() {
+    return RetentionCriteria.snapshotEvery(settings.snapshotEvery(), settings.keepSnapshots());
+  }
+
+  @Override
+  public SnapshotAdapter<GroupState> snapshotAdapter() {
+    return new SnapshotAdapter<>() {
+      @Override
+      public Object toJournal(GroupState state) {
+        return GroupCodec.toSnapshot(state);
+      }
+
+      @Override
+      public GroupState fromJournal(Object from) {
+        if (from instanceof io.insync.persistence.proto.GroupSnapshot s) {
+          return GroupCodec.fromSnapshot(s, settings.postDedupWindow());
+        }
+        if (from instanceof GroupState s) return s;
+        throw new IllegalStateException("unknown group snapshot type " + from.getClass());
+      }
+    };
+  }
+
+  @Override
+  public SignalHandler<GroupState> signalHandler() {
+    return newSignalHandlerBuilder()
+        .onSignal(RecoveryCompleted.class, (state, signal) -> {
+          inFlight.clear();
+          failures.clear();
+          confirmedUnsaved.clear();
+          keeperTold = false;
+          timers.cancelAll();
+          if (routeRegistration == null) {
+            ActorRef<Command> self = ctx.getSelf();
+            routeRegistration = users.routeChanges().listen(() -> self.tell(Rerouted.INSTANCE));
+          }
+          fanOut(state);
+        })
+        .onSignal(PostStop.class, (state, signal) -> {
+          if (routeRegistration != null) routeRegistration.cancel();
+          routeRegistration = null;
+          if (pendingRecipients(state) > 0) keeper.pending(groupId);
+        })
+        .build();
+  }
+
+  @Override
+  public EventHandler<GroupState, Event> eventHandler() {
+    return newEventHandlerBuilder().forAnyState().onAnyEvent(GroupState::apply);
+  }
+
+  @Override
+  public CommandHandlerWithReply<Command, Event, GroupState> commandHandler() {
+    return newCommandHandlerWithReplyBuilder()
+        .forAnyState()
+        .onCommand(Post.class, this::onPost)
+        .onCommand(Manage.class, this::onManage)
+        .onCommand(GetInfo.class, (s, c) -> {
+          if (!s.exists()) return Effect().reply(c.replyTo(), notFound());
+          if (!s.isMember(c.by())) return Effect().reply(c.replyTo(), notMember(c.by()));
+          return Effect().reply(c.replyTo(), info(s));
+        })
+        .onCommand(GetStatus.class, (s, c) ->
+            Effect().reply(c.replyTo(), new Status(groupId, s.lastSeq(), pendingRecipients(s))))
+        .onCommand(KeepAlive.class, (s, c) -> Effect().noReply())
+        .onCommand(Confirmed.class, this::onConfirmed)
+        .onCommand(Failed.class, this::onFailed)
+        .onCommand(Retry.class, (s, c) -> {
+          deliver(s, c.member());
+          return Effect().noReply();
+        })
+        .onCommand(FlushCursors.class, (s, c) -> flushCursors())
+        .onCommand(Rerouted.class, (s, c) -> {
+          // a node left: a batch in flight may have gone to its shards and been lost
+          inFlight.clear();
+          fanOut(s);
+          return Effect().noReply();
+        })
+        .build();
+  }
+
+  // ===================================================================== posts and management
+
+  private ReplyEffect<Event, GroupState> onPost(GroupState s, Post p) {
+    if (!s.exists()) return Effect().reply(p.replyTo(), rejected(p, ErrorCode.NOT_FOUND, "no group " + groupId, 0));
+    if (!s.isMember(p.by())) {
+      return Effect().reply(p.replyTo(), rejected(p, ErrorCode.FORBIDDEN, p.by() + " is not a member of " + groupId, 0));
+    }
+    GroupState.PostRecord before = s.postedBefore(p.by(), p.device(), p.clientMsgId());
+    if (before != null) {
+      return Effect().reply(p.replyTo(), new UserEntity.SendAccepted(p.clientMsgId(), before.seq(), before.serverTs()));
+    }
+    if (p.content().sizeBytes() > delivery.maxContentBytes()) {
+      return Effect().reply(p.replyTo(), rejected(p, ErrorCode.BAD_REQUEST,
+          "content is " + p.content().sizeBytes() + " bytes, the limit is " + delivery.maxContentBytes(), 0));
+    }
+    if (s.log().size() >= settings.maxUndelivered()) {
+      return Effect().reply(p.replyTo(), rejected(p, ErrorCode.RATE_LIMITED, "group " + groupId + " has "
+          + s.log().size() + " entries still on their way to members; retry later",
+          (int) delivery.rateLimitedRetryAfter().toMillis()));
+    }
+    long ts = System.currentTimeMillis();
+    Logged e = new Logged(s.lastSeq() + 1, Action.MESSAGE, p.by(), p.device(), p.clientMsgId(), p.content(), ts,
+        List.of(), "");
+    return Effect().persist(e)
+        .thenRun(this::fanOut)
+        .thenReply(p.replyTo(), st -> new UserEntity.SendAccepted(p.clientMsgId(), e.seq(), ts));
+  }
+
+  private static UserEntity.SendRejected rejected(Post p, ErrorCode code, String reason, int retryAfterMs) {
+    return new UserEntity.SendRejected(p.clientMsgId(), code, reason, retryAfterMs);
+  }
+
+  private ReplyEffect<Event, GroupState> onManage(GroupState s, Manage m) {
+    Reply refusal = GroupRules.check(s, m, settings.maxMembers());
+    if (refusal != null) return Effect().reply(m.replyTo(), refusal);
+    List<String> named = GroupRules.effective(s, m);
+    if (named == null) return Effect().reply(m.replyTo(), info(s)); // nothing to change: a repeat
+    Logged e = new Logged(s.lastSeq() + 1, m.action(), m.by(), "", "", MessageContent.EMPTY,
+        System.currentTimeMillis(), named, m.action() == Action.CREATED ? m.name() : "");
+    return Effect().persist(e).thenRun(this::fanOut).thenReply(m.replyTo(), GroupEntity::info);
+  }
+
+  private static Info info(GroupState s) {
+    return new Info(s.group(), s.name(), s.owner(), List.copyOf(s.admins()), s.members(), s.lastSeq());
+  }
+
+  private Refused notFound() {
+    return new Refused(ErrorCode.NOT_FOUND, "no group " + groupId);
+  }
+
+  private Refused notMember(String user) {
+    return new Refused(ErrorCode.FORBIDDEN, user + " is not a member of " + groupId);
+  }
+
+  // ===================================================================== fan-out
+
+  private long upTo(GroupState s, String member) {
+    GroupState.Recipient r = s.recipients().get(member);
+    long saved = r == null ? 0 : r.upTo();
+    return Math.max(saved, confirmedUnsaved.getOrDefault(member, 0L));
+  }
+
+  private int pendingRecipients(GroupState s) {
+    int n = 0;
+    for (Map.Entry<String, GroupState.Recipient> e : s.recipients().entrySet()) {
+      if (upTo(s, e.getKey()) < e.getValue().limit(s.lastSeq())) n++;
+    }
+    return n;
+  }
+
+  /** Starts a batch to every recipient that lacks entries and has none in flight. */
+  private void fanOut(GroupState s) {
+    boolean any = false;
+    for (String member : new ArrayList<>(s.recipients().keySet())) any |= deliver(s, member);
+    if (any && !keeperTold) {
+      // the fan-out may outlive this node: the keeper (remembered by its shard) restarts us elsewhere
+      keeperTold = true;
+      keeper.pending(groupId);
+    }
+  }
+
+  private boolean deliver(GroupState s, String member) {
+    if (inFlight.containsKey(member)) return true;
+    List<Logged> entries = s.entriesFor(member, upTo(s, member), delivery.deliveryBatchMax());
+    if (entries.isEmpty()) return false;
+    List<UserEntity.Delivery> items = new ArrayList<>();
+    long bytes = 0;
+    for (Logged e : entries) {
+      UserEntity.Delivery d = new UserEntity.Delivery(e.seq(), e.device(), e.clientMsgId(), e.content(), e.serverTs(),
+          e.by(), new GroupTag(groupId, e.action(), e.members(), e.name()));
+      long b = e.content().sizeBytes() + 64L + 16L * e.members().size();
+      if (!items.isEmpty() && bytes + b > delivery.deliveryBatchMaxBytes()) break;
+      items.add(d);
+      bytes += b;
+    }
+    long attempt = ATTEMPT_IDS.incrementAndGet();
+    inFlight.put(member, attempt);
+    ctx.ask(UserEntity.DeliveryReceipt.class, users.user(member), delivery.deliveryTimeout(),
+        replyTo -> new UserEntity.Deliver(groupId, items, replyTo, groupId),
+        (receipt, failure) -> receipt != null
+            ? new Confirmed(member, attempt, receipt.upToSenderSeq())
+            : new Failed(member, attempt, String.valueOf(failure)));
+    return true;
+  }
+
+  private ReplyEffect<Event, GroupState> onConfirmed(GroupState s, Confirmed c) {
+    if (!inFlight.remove(c.member(), c.attemptId())) return Effect().noReply(); // stale
+    failures.remove(c.member());
+    timers.cancel(retryKey(c.member()));
+    confirmedUnsaved.merge(c.member(), c.upTo(), Math::max);
+    if (!timers.isTimerActive(FlushCursors.INSTANCE)) {
+      timers.startSingleTimer(FlushCursors.INSTANCE, FlushCursors.INSTANCE, settings.cursorFlush());
+    }
+    deliver(s, c.member());
+    if (keeperTold && pendingRecipients(s) == 0) keeperTold = false; // the next fan-out tells it again
+    return Effect().noReply();
+  }
+
+  private ReplyEffect<Event, GroupState> onFailed(GroupState s, Failed f) {
+    if (!inFlight.remove(f.member(), f.attemptId())) return Effect().noReply();
+    int n = failures.merge(f.member(), 1, Integer::sum);
+    java.time.Duration delay = delivery.retryDelay(n);
+    if (n == 1 || n % 10 == 0) {
+      ctx.getLog().warn("group {}: delivery to {} failed ({} in a row), retrying in {}: {}", groupId, f.member(), n,
+          delay, f.why());
+    }
+    timers.startSingleTimer(retryKey(f.member()), new Retry(f.member()), delay);
+    if (!keeperTold) {
+      keeperTold = true;
+      keeper.pending(groupId);
+    }
+    return Effect().noReply();
+  }
+
+  private ReplyEffect<Event, GroupState> flushCursors() {
+    if (confirmedUnsaved.isEmpty()) return Effect().noReply();
+    Map<String, Long> cursors = Map.copyOf(confirmedUnsaved);
+    return Effect().persist(new CursorsSaved(cursors))
+        .thenRun(s -> cursors.forEach((m, upTo) -> confirmedUnsaved.remove(m, upTo)))
+        .thenNoReply();
+  }
+
+  private static String retryKey(String member) {
+    return "retry-" + member;
+  }
+
+  static LinkedHashSet<String> distinct(List<String> xs) {
+    return new LinkedHashSet<>(xs);
+  }
+}
