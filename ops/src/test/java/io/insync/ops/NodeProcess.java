@@ -45,11 +45,30 @@ public final class NodeProcess implements AutoCloseable {
     this.log = dir.resolve(name + "-" + tcpPort + ".log");
   }
 
-  public static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
+  /**
+   * A port free now, below the kernel's ephemeral range (32768 and up on Linux by default): a port
+   * from that range (what binding port 0 gives) may be handed to an outgoing connection (Cassandra's
+   * driver, Artery) between this check and the node's bind, and the node then failed with "Address
+   * already in use" (CrossNodeLimitsIT, once in CI). Each test JVM starts at a random place in
+   * [20000, 32000) and moves on, so two test JVMs rarely try the same port, and a taken one is skipped.
+   */
+  public static synchronized int freePort() throws IOException {
+    for (int tries = 0; tries < PORT_SPAN; tries++) {
+      int port = PORT_BASE + Math.floorMod(nextPort++, PORT_SPAN);
+      try (ServerSocket s = new ServerSocket()) {
+        s.setReuseAddress(false);
+        s.bind(new InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), port), 1);
+        return port;
+      } catch (IOException taken) {
+        // in use: the next one
+      }
     }
+    throw new IOException("no free port in [" + PORT_BASE + ", " + (PORT_BASE + PORT_SPAN) + ")");
   }
+
+  private static final int PORT_BASE = 20000;
+  private static final int PORT_SPAN = 12000;
+  private static int nextPort = new java.util.Random().nextInt(PORT_SPAN);
 
   public int tcpPort() {
     return tcpPort;
