@@ -1,6 +1,7 @@
 package io.insync.cluster;
 
 import io.insync.persistence.ClusterMessage;
+import io.insync.persistence.group.GroupEntity;
 import io.insync.persistence.user.UserEntity;
 import io.insync.persistence.user.UserRefs;
 import java.time.Duration;
@@ -23,6 +24,9 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
  * now (its recovery resumes the deliveries) and keeps it from being passivated. When the user
  * reports nothing pending, the keeper passivates itself, which also forgets it.
  *
+ * <p>A group's fan-out has a keeper too, under the id {@code #group} ({@link #groupKey}): it is told
+ * when a fan-out starts, and asks the group's entity instead.
+ *
  * <p>Costs nothing while deliveries succeed at once: no keeper is ever started for them.
  */
 public final class DeliveryKeeper {
@@ -32,12 +36,20 @@ public final class DeliveryKeeper {
 
   public interface Command extends ClusterMessage {}
 
+  /** Keepers of groups' fan-outs have this before the group id ('#' is never in an id). */
+  static final String GROUP_PREFIX = "#";
+
+  /** The keeper id of a group's fan-out. */
+  public static String groupKey(String groupId) {
+    return GROUP_PREFIX + groupId;
+  }
+
   /** Keep {@code user}'s deliveries going (idempotent: a running keeper just carries on). */
   public record Keep(String reason) implements Command {}
 
   private record Tick() implements Command, NoSerializationVerificationNeeded {}
 
-  private record Answered(UserEntity.Status status) implements Command, NoSerializationVerificationNeeded {}
+  private record Answered(int pending) implements Command, NoSerializationVerificationNeeded {}
 
   private record NoAnswer(String why) implements Command, NoSerializationVerificationNeeded {}
 
@@ -61,14 +73,22 @@ public final class DeliveryKeeper {
       return Behaviors.receive(Command.class)
           .onMessage(Keep.class, k -> Behaviors.same())
           .onMessage(Tick.class, t -> {
-            ctx.ask(UserEntity.Status.class, users.user(userId), interval,
-                UserEntity.GetStatus::new,
-                (status, failure) -> status != null ? new Answered(status) : new NoAnswer(String.valueOf(failure)));
+            if (userId.startsWith(GROUP_PREFIX)) {
+              ctx.ask(GroupEntity.Status.class, users.group(userId.substring(GROUP_PREFIX.length())), interval,
+                  GroupEntity.GetStatus::new,
+                  (status, failure) -> status != null ? new Answered(status.pendingRecipients())
+                      : new NoAnswer(String.valueOf(failure)));
+            } else {
+              ctx.ask(UserEntity.Status.class, users.user(userId), interval,
+                  UserEntity.GetStatus::new,
+                  (status, failure) -> status != null ? new Answered(status.pendingDeliveries())
+                      : new NoAnswer(String.valueOf(failure)));
+            }
             return Behaviors.same();
           })
           .onMessage(Answered.class, a -> {
-            if (a.status().pendingDeliveries() == 0) {
-              ctx.getLog().info("user {} has nothing pending: keeper stops", userId);
+            if (a.pending() == 0) {
+              ctx.getLog().info("{} has nothing pending: keeper stops", userId);
               timers.cancelAll();
               shard.tell(new ClusterSharding.Passivate<>(ctx.getSelf()));
             }

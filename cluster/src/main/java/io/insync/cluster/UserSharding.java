@@ -1,5 +1,7 @@
 package io.insync.cluster;
 
+import io.insync.persistence.group.GroupEntity;
+import io.insync.persistence.group.GroupSettings;
 import io.insync.persistence.user.RouteChanges;
 import io.insync.persistence.user.UserEntity;
 import io.insync.persistence.user.UserRefs;
@@ -15,7 +17,8 @@ import org.apache.pekko.persistence.query.javadsl.CurrentEventsByPersistenceIdQu
  * Starts sharding of user entities on this node and hands out {@link UserRefs} that reach any
  * user's entity wherever it lives. Entities learn the connected sessions of their user from every
  * node's presence directory ({@link PresenceListing}). When a member is removed, commands in flight
- * to entities are asked again at once ({@link RouteChangeWatch}). Later, home-IDC routing plugs in here.
+ * to entities are asked again at once ({@link RouteChangeWatch}). Group entities are sharded beside
+ * them and reached through the same refs ({@link UserRefs#group}). Later, home-IDC routing plugs in here.
  */
 public final class UserSharding {
   private UserSharding() {}
@@ -28,6 +31,11 @@ public final class UserSharding {
       @Override
       public RecipientRef<UserEntity.Command> user(String userId) {
         return sharding.entityRefFor(UserEntity.ENTITY_KEY, userId);
+      }
+
+      @Override
+      public RecipientRef<GroupEntity.Command> group(String groupId) {
+        return sharding.entityRefFor(GroupEntity.ENTITY_KEY, groupId);
       }
 
       @Override
@@ -44,6 +52,9 @@ public final class UserSharding {
     UserEntity.PendingDeliveries keeper = DeliveryKeeper.init(system, refs);
     UserEntity.Deps deps = new UserEntity.Deps(settings, refs, readJournal, keeper, PresenceListing.start(system));
     sharding.init(Entity.of(UserEntity.ENTITY_KEY, ctx -> UserEntity.create(ctx.getEntityId(), deps)));
+    GroupEntity.Deps groupDeps = new GroupEntity.Deps(GroupSettings.fromConfig(system.settings().config()), settings,
+        refs, groupId -> keeper.pending(DeliveryKeeper.groupKey(groupId)));
+    sharding.init(Entity.of(GroupEntity.ENTITY_KEY, ctx -> GroupEntity.create(ctx.getEntityId(), groupDeps)));
     return refs;
   }
 }

@@ -5,6 +5,11 @@ import io.insync.core.codec.FrameCodec;
 import io.insync.protocol.AuthOk;
 import io.insync.protocol.Content;
 import io.insync.protocol.Envelope;
+import io.insync.protocol.GroupChange;
+import io.insync.protocol.GroupCreate;
+import io.insync.protocol.GroupEventType;
+import io.insync.protocol.GroupGet;
+import io.insync.protocol.GroupInfo;
 import io.insync.protocol.Error;
 import io.insync.protocol.ErrorCode;
 import io.insync.protocol.Redirect;
@@ -209,6 +214,69 @@ public final class InsyncClient implements AutoCloseable {
       } else {
         sends.submit(clientMsgId, to, content, result);
       }
+    });
+    return result;
+  }
+
+  /** Marks a send queue entry as a group post ('#' is never in an id). */
+  private static final String GROUP_MARK = "#";
+
+  /** Posts to a group under a new random {@code client_msg_id}; see {@link #sendToGroup(String, String, Content)}. */
+  public CompletableFuture<SendAck> sendToGroup(String group, Content content) {
+    return sendToGroup(UUID.randomUUID().toString(), group, content);
+  }
+
+  /**
+   * Posts a message to a group this user is a member of, with the same retries as {@link
+   * #send(String, String, Content)}. The ack ({@code SendAck.group} set, {@code seq} the message's
+   * seq in the group) means the group logged it; every member, this user's devices included, then
+   * gets it as an item with {@code group} set. Fails with {@link ServerErrorException} {@code
+   * FORBIDDEN} for a non-member and {@code NOT_FOUND} for an unknown group.
+   */
+  public CompletableFuture<SendAck> sendToGroup(String clientMsgId, String group, Content content) {
+    Objects.requireNonNull(group, "group");
+    return send(clientMsgId, GROUP_MARK + group, content);
+  }
+
+  /**
+   * Creates a group owned by this user with {@code members} besides it. Safe to call again with
+   * the same id (answered with the group as it is). Fails with {@link ServerErrorException}
+   * ({@code FORBIDDEN}: the id is someone else's group; {@code LIMIT_EXCEEDED}: too many members).
+   */
+  public CompletableFuture<GroupInfo> createGroup(String group, String name, List<String> members) {
+    return groupRequest(id -> Envelope.newBuilder().setRequestId(id).setGroupCreate(GroupCreate.newBuilder()
+        .setGroup(group).setName(name == null ? "" : name).addAllMembers(members)).build());
+  }
+
+  /**
+   * Changes a group's membership: {@code GROUP_JOINED} (add), {@code GROUP_REMOVED}, {@code
+   * GROUP_LEFT} (no members), {@code GROUP_OWNER_CHANGED} (one member), {@code GROUP_ADMIN_ADDED},
+   * {@code GROUP_ADMIN_REMOVED}. Safe to repeat. See docs/protocol.md, "Groups", for who may.
+   */
+  public CompletableFuture<GroupInfo> changeGroup(String group, GroupEventType change, List<String> members) {
+    return groupRequest(id -> Envelope.newBuilder().setRequestId(id).setGroupChange(GroupChange.newBuilder()
+        .setGroup(group).setChange(change).addAllMembers(members)).build());
+  }
+
+  /** A group's membership (for a member; {@code FORBIDDEN} otherwise). */
+  public CompletableFuture<GroupInfo> groupInfo(String group) {
+    return groupRequest(id -> Envelope.newBuilder().setRequestId(id).setGroupGet(GroupGet.newBuilder().setGroup(group))
+        .build());
+  }
+
+  private CompletableFuture<GroupInfo> groupRequest(java.util.function.LongFunction<Envelope> build) {
+    CompletableFuture<GroupInfo> result = new CompletableFuture<>();
+    onLoop(result, () -> {
+      if (!isReady()) {
+        result.completeExceptionally(new ConnectionLostException("not connected"));
+        return;
+      }
+      request(build).whenComplete((env, err) -> {
+        if (err != null) result.completeExceptionally(err);
+        else if (env.hasGroupInfo()) result.complete(env.getGroupInfo());
+        else if (env.hasError()) result.completeExceptionally(new ServerErrorException(env.getError()));
+        else result.completeExceptionally(unexpected(env));
+      });
     });
     return result;
   }
@@ -618,6 +686,10 @@ public final class InsyncClient implements AutoCloseable {
     @Override
     public CompletableFuture<Envelope> send(String clientMsgId, String to, Content content, int attempt,
         String after) {
+      if (to.startsWith(GROUP_MARK)) {
+        // a group post waits for no 1:1 send: the group logs posts in the order it gets them
+        return request(id -> Envelopes.sendToGroup(id, clientMsgId, to.substring(GROUP_MARK.length()), content, attempt));
+      }
       return request(id -> Envelopes.send(id, clientMsgId, to, content, attempt, after));
     }
 

@@ -99,8 +99,12 @@ final class SendQueue {
       return;
     }
     // an acked (or given up) predecessor needs no ordering: the server has it, or never will
-    Op op = new Op(clientMsgId, to, content, result, keepOrder && ops.containsKey(lastSubmitted) ? lastSubmitted : "");
-    lastSubmitted = clientMsgId;
+    // a group post ('#' before the group id) is outside the chain: the group orders posts itself,
+    // and the user's entity never stores it, so a 1:1 send named after it could never be stored
+    boolean groupPost = to.startsWith("#");
+    Op op = new Op(clientMsgId, to, content, result,
+        keepOrder && !groupPost && ops.containsKey(lastSubmitted) ? lastSubmitted : "");
+    if (!groupPost) lastSubmitted = clientMsgId;
     ops.put(clientMsgId, op);
     op.deadline = scheduler.schedule(() -> fail(op, new TimeoutException(
         "send " + clientMsgId + " was not acknowledged within " + retryTimeout)), retryTimeout.toMillis());

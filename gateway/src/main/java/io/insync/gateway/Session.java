@@ -18,6 +18,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import org.apache.pekko.actor.Cancellable;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.RecipientRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.ExtensibleBehavior;
 import org.apache.pekko.actor.typed.PostStop;
@@ -73,10 +74,15 @@ public final class Session extends ExtensibleBehavior<Object> {
   private record AuthDone(long requestId, Device who, UserEntity.Connected connected, Throwable failure)
       implements Msg {}
 
-  private enum Request { SEND, SYNC }
+  private enum Request { SEND, SYNC, GROUP }
 
-  private record Answered(Request kind, long requestId, String clientMsgId, Object reply, Throwable failure)
-      implements Msg {}
+  /** @param clientMsgId the Send's (SEND), or the group's id (GROUP, and SEND to a group: {@code group}) */
+  private record Answered(Request kind, long requestId, String clientMsgId, Object reply, Throwable failure,
+      String group) implements Msg {
+    Answered(Request kind, long requestId, String clientMsgId, Object reply, Throwable failure) {
+      this(kind, requestId, clientMsgId, reply, failure, "");
+    }
+  }
 
   /**
    * What every session of a gateway shares; {@code admission} is the node-wide in-flight bound,
@@ -272,6 +278,7 @@ public final class Session extends ExtensibleBehavior<Object> {
     switch (env.getCommandCase()) {
       case SEND -> onSend(who, requestId, env.getSend());
       case SYNC -> onSync(who, env);
+      case GROUP_CREATE, GROUP_CHANGE, GROUP_GET -> onGroup(who, requestId, env);
       case ACK -> {
         deps.users().user(who.user()).tell(Wire.ackKey(who.device(), env.getAck()));
         conn.done();
@@ -288,8 +295,11 @@ public final class Session extends ExtensibleBehavior<Object> {
 
   private void onSend(Device who, long requestId, Send send) {
     String problem = null;
+    String group = send.getGroup();
     if (send.getClientMsgId().isEmpty()) problem = "client_msg_id is empty";
-    else if (!Ids.isValidUserId(send.getTo())) problem = "recipient '" + send.getTo() + "' is not a valid user id";
+    else if (!group.isEmpty() && !send.getTo().isEmpty()) problem = "a Send names a user (to) or a group, not both";
+    else if (!group.isEmpty() && !Ids.isValidUserId(group)) problem = "group '" + group + "' is not a valid id";
+    else if (group.isEmpty() && !Ids.isValidUserId(send.getTo())) problem = "recipient '" + send.getTo() + "' is not a valid user id";
     if (problem != null) {
       conn.reply(Wire.error(requestId, ErrorCode.BAD_REQUEST, problem, 0));
       return;
@@ -302,11 +312,41 @@ public final class Session extends ExtensibleBehavior<Object> {
     }
     String cmid = send.getClientMsgId();
     long asked = System.nanoTime();
+    if (!group.isEmpty()) {
+      askEntity(() -> deps.users().group(group),
+          (ActorRef<UserEntity.SendResult> replyTo) -> Wire.post(who.user(), who.device(), send, replyTo),
+          (res, err) -> {
+            deps.admission().sendCompleted(System.nanoTime() - asked);
+            return new Answered(Request.SEND, requestId, cmid, res, err, group);
+          }, true);
+      return;
+    }
     askEntity(who, (ActorRef<UserEntity.SendResult> replyTo) -> Wire.sendMessage(who.device(), send, replyTo),
         (res, err) -> {
           deps.admission().sendCompleted(System.nanoTime() - asked);
           return new Answered(Request.SEND, requestId, cmid, res, err);
         }, true);
+  }
+
+  /** GroupCreate, GroupChange, GroupGet: asked of the group's entity (each is safe to repeat). */
+  private void onGroup(Device who, long requestId, Envelope env) {
+    String group = switch (env.getCommandCase()) {
+      case GROUP_CREATE -> env.getGroupCreate().getGroup();
+      case GROUP_CHANGE -> env.getGroupChange().getGroup();
+      default -> env.getGroupGet().getGroup();
+    };
+    String problem = Ids.isValidUserId(group) ? Wire.groupProblem(env) : "group '" + group + "' is not a valid id";
+    if (problem != null) {
+      conn.reply(Wire.error(requestId, ErrorCode.BAD_REQUEST, problem, 0));
+      return;
+    }
+    if (!deps.admission().tryAcquire()) {
+      conn.reply(Wire.error(requestId, ErrorCode.UNAVAILABLE, "node is busy, retry later", retryAfter().nodeBusy()));
+      return;
+    }
+    askEntity(() -> deps.users().group(group),
+        (ActorRef<io.insync.persistence.group.GroupEntity.Reply> replyTo) -> Wire.groupCommand(who.user(), env, replyTo),
+        (res, err) -> new Answered(Request.GROUP, requestId, group, res, err, group), true);
   }
 
   private void onSync(Device who, Envelope env) {
@@ -329,12 +369,14 @@ public final class Session extends ExtensibleBehavior<Object> {
       String reason = switch (a.kind()) {
         case SEND -> "message " + a.clientMsgId() + " not yet confirmed; retry with the same client_msg_id";
         case SYNC -> "sync not answered in time, retry";
+        case GROUP -> "group " + a.group() + " did not answer in time; retry (it is safe to repeat)";
       };
       return Wire.error(a.requestId(), ErrorCode.UNAVAILABLE, reason, retryAfter().entityTimeout());
     }
     return switch (a.kind()) {
-      case SEND -> Wire.sendResult(a.requestId(), (UserEntity.SendResult) a.reply());
+      case SEND -> Wire.sendResult(a.requestId(), (UserEntity.SendResult) a.reply(), a.group());
       case SYNC -> Wire.syncResult(a.requestId(), (UserEntity.SyncResult) a.reply());
+      case GROUP -> Wire.groupResult(a.requestId(), (io.insync.persistence.group.GroupEntity.Reply) a.reply());
     };
   }
 
@@ -350,9 +392,16 @@ public final class Session extends ExtensibleBehavior<Object> {
    */
   private <T> void askEntity(Device who, Function<ActorRef<T>, UserEntity.Command> command,
       Function2<T, Throwable, Object> adapt, boolean retry) {
+    String user = who.user();
+    askEntity(() -> deps.users().user(user), command, adapt, retry);
+  }
+
+  /** {@link #askEntity(Device, Function, Function2, boolean)} of any entity (a group's). */
+  private <C, T> void askEntity(java.util.function.Supplier<RecipientRef<C>> target, Function<ActorRef<T>, C> command,
+      Function2<T, Throwable, Object> adapt, boolean retry) {
     CompletableFuture<T> answer = new CompletableFuture<>();
     long deadline = System.nanoTime() + deps.settings().requestTimeout().toNanos();
-    attempt(who.user(), command, answer, deadline, retry);
+    attempt(target, command, answer, deadline, retry);
     answer.whenComplete((r, e) -> deps.admission().release());
     ctx.pipeToSelf(answer, adapt);
   }
@@ -363,7 +412,7 @@ public final class Session extends ExtensibleBehavior<Object> {
    * gone to its shards and been lost) starts the next attempt at once instead of at this one's
    * timeout. An answer to any attempt completes the request.
    */
-  private <T> void attempt(String user, Function<ActorRef<T>, UserEntity.Command> command,
+  private <C, T> void attempt(java.util.function.Supplier<RecipientRef<C>> target, Function<ActorRef<T>, C> command,
       CompletableFuture<T> answer, long deadlineNanos, boolean retry) {
     long left = deadlineNanos - System.nanoTime();
     long perAttempt = retry ? Math.min(left, deps.settings().entityAttemptTimeout().toNanos()) : left;
@@ -380,11 +429,11 @@ public final class Session extends ExtensibleBehavior<Object> {
         if (!answer.isDone() && deadlineNanos - System.nanoTime() > MIN_ATTEMPT_NANOS && over.compareAndSet(false, true)) {
           RouteChanges.Registration mine = registration[0];
           if (mine != null) mine.cancel(); // else the ask's completion cancels it
-          attempt(user, command, answer, deadlineNanos, true);
+          attempt(target, command, answer, deadlineNanos, true);
         }
       });
     }
-    AskPattern.ask(deps.users().user(user), command, timeout, scheduler).whenComplete((r, e) -> {
+    AskPattern.ask(target.get(), command, timeout, scheduler).whenComplete((r, e) -> {
       if (registration[0] != null) registration[0].cancel();
       if (e == null) {
         answer.complete(r); // a superseded attempt's answer is as good as the newer one's
@@ -392,7 +441,7 @@ public final class Session extends ExtensibleBehavior<Object> {
         // superseded after a route change: the newer attempt answers
       } else if (retry && isTimeout(e) && deadlineNanos - System.nanoTime() > MIN_ATTEMPT_NANOS
           && !deps.admission().saturated()) {
-        attempt(user, command, answer, deadlineNanos, true); // the same command: idempotent
+        attempt(target, command, answer, deadlineNanos, true); // the same command: idempotent
       } else {
         answer.completeExceptionally(e);
       }

@@ -2,7 +2,16 @@ package io.insync.gateway;
 
 import com.google.protobuf.ByteString;
 import io.insync.core.codec.Envelopes;
+import io.insync.core.Ids;
+import io.insync.persistence.group.GroupEntity;
+import io.insync.persistence.user.GroupTag;
 import io.insync.persistence.user.InboxItem;
+import io.insync.protocol.GroupChange;
+import io.insync.protocol.GroupCreate;
+import io.insync.protocol.GroupEvent;
+import io.insync.protocol.GroupEventType;
+import io.insync.protocol.GroupInfo;
+import io.insync.protocol.ItemKind;
 import io.insync.persistence.user.MessageContent;
 import io.insync.persistence.user.UserEntity;
 import io.insync.protocol.Ack;
@@ -39,6 +48,62 @@ final class Wire {
     MessageContent content = new MessageContent(c.getText(), c.getData().toByteArray(), c.getType());
     return new UserEntity.SendMessage(device, send.getClientMsgId(), send.getTo(), content,
         send.getAfterClientMsgId(), replyTo);
+  }
+
+  /** The group entity command for a Send to a group by {@code user}'s {@code device}. */
+  static GroupEntity.Post post(String user, String device, Send send, ActorRef<UserEntity.SendResult> replyTo) {
+    Content c = send.getContent();
+    MessageContent content = new MessageContent(c.getText(), c.getData().toByteArray(), c.getType());
+    return new GroupEntity.Post(user, device, send.getClientMsgId(), content, replyTo);
+  }
+
+  /** Why a group command cannot be asked (beyond its group id), or null. */
+  static String groupProblem(Envelope env) {
+    if (env.hasGroupCreate()) {
+      for (String m : env.getGroupCreate().getMembersList()) {
+        if (!Ids.isValidUserId(m)) return "member '" + m + "' is not a valid user id";
+      }
+      return env.getGroupCreate().getName().length() > 256 ? "a group's name is at most 256 characters" : null;
+    }
+    if (env.hasGroupChange()) {
+      GroupChange ch = env.getGroupChange();
+      if (action(ch.getChange()) == null || ch.getChange() == GroupEventType.GROUP_CREATED) {
+        return "change must be GROUP_JOINED, GROUP_REMOVED, GROUP_LEFT, GROUP_OWNER_CHANGED, GROUP_ADMIN_ADDED or GROUP_ADMIN_REMOVED";
+      }
+      for (String m : ch.getMembersList()) {
+        if (!Ids.isValidUserId(m)) return "member '" + m + "' is not a valid user id";
+      }
+    }
+    return null;
+  }
+
+  /** The group entity command for a GroupCreate, GroupChange or GroupGet that {@link #groupProblem} accepted. */
+  static GroupEntity.Command groupCommand(String user, Envelope env, ActorRef<GroupEntity.Reply> replyTo) {
+    if (env.hasGroupCreate()) {
+      GroupCreate c = env.getGroupCreate();
+      return new GroupEntity.Manage(user, GroupTag.Action.CREATED, c.getMembersList(), c.getName(), replyTo);
+    }
+    if (env.hasGroupChange()) {
+      GroupChange ch = env.getGroupChange();
+      return new GroupEntity.Manage(user, action(ch.getChange()), ch.getMembersList(), "", replyTo);
+    }
+    return new GroupEntity.GetInfo(user, replyTo);
+  }
+
+  /** Wire event types and stored actions line up by number: 1 created ... 7 admin removed. */
+  static GroupTag.Action action(GroupEventType t) {
+    int n = t.getNumber();
+    return n >= 1 && n < GroupTag.Action.values().length ? GroupTag.Action.of(n) : null;
+  }
+
+  static Envelope groupResult(long requestId, GroupEntity.Reply reply) {
+    if (reply instanceof GroupEntity.Info i) {
+      return Envelope.newBuilder().setRequestId(requestId).setGroupInfo(GroupInfo.newBuilder()
+          .setGroup(i.group()).setName(i.name()).setOwner(i.owner()).addAllAdmins(i.admins())
+          .addAllMembers(i.members()).setLastSeq(i.lastSeq())).build();
+    }
+    GroupEntity.Refused r = (GroupEntity.Refused) reply;
+    return Envelopes.error(requestId, r.code(), r.reason(), 0, false);
   }
 
   /**
@@ -82,9 +147,14 @@ final class Wire {
   }
 
   static Envelope sendResult(long requestId, UserEntity.SendResult result) {
+    return sendResult(requestId, result, "");
+  }
+
+  /** {@code group}: set for a post to a group (the ack's seq is then the group's). */
+  static Envelope sendResult(long requestId, UserEntity.SendResult result, String group) {
     if (result instanceof UserEntity.SendAccepted ok) {
       return Envelope.newBuilder().setRequestId(requestId).setSendAck(SendAck.newBuilder()
-          .setClientMsgId(ok.clientMsgId()).setSeq(ok.seq()).setServerTs(ok.serverTs())).build();
+          .setClientMsgId(ok.clientMsgId()).setSeq(ok.seq()).setServerTs(ok.serverTs()).setGroup(group)).build();
     }
     UserEntity.SendRejected no = (UserEntity.SendRejected) result;
     return Envelopes.error(requestId, no.code(), no.reason(), no.retryAfterMs(), false);
@@ -111,9 +181,18 @@ final class Wire {
     Content.Builder c = Content.newBuilder().setText(mc.text()).setType(mc.type());
     byte[] data = mc.data();
     if (data.length > 0) c.setData(ByteString.copyFrom(data));
-    return Item.newBuilder()
+    Item.Builder b = Item.newBuilder()
         .setSeq(i.seq()).setFrom(i.from()).setTo(i.to()).setFromDevice(i.fromDevice())
-        .setClientMsgId(i.clientMsgId()).setServerTs(i.serverTs()).setContent(c).build();
+        .setClientMsgId(i.clientMsgId()).setServerTs(i.serverTs()).setContent(c);
+    GroupTag g = i.group();
+    if (g != null) {
+      b.setGroup(g.group()).setGroupSeq(i.senderSeq());
+      if (g.action() != GroupTag.Action.MESSAGE) {
+        b.setKind(ItemKind.GROUP_EVENT).setGroupEvent(GroupEvent.newBuilder()
+            .setType(GroupEventType.forNumber(g.action().ordinal())).addAllMembers(g.members()).setName(g.name()));
+      }
+    }
+    return b.build();
   }
 
   /** A request-scoped, non-fatal Error. */

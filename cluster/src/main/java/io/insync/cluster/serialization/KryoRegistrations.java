@@ -67,6 +67,18 @@ public final class KryoRegistrations {
 
     // delivery keepers (ids 400-419)
     k.register(io.insync.cluster.DeliveryKeeper.Keep.class, 400);
+
+    // groups (ids 500-549)
+    k.register(io.insync.persistence.user.GroupTag.class, 500);
+    k.register(io.insync.persistence.user.GroupTag.Action.class, 501);
+    k.register(io.insync.persistence.group.GroupEntity.Post.class, 502);
+    k.register(io.insync.persistence.group.GroupEntity.Manage.class, 503);
+    k.register(io.insync.persistence.group.GroupEntity.GetInfo.class, 504);
+    k.register(io.insync.persistence.group.GroupEntity.Info.class, 505);
+    k.register(io.insync.persistence.group.GroupEntity.Refused.class, 506);
+    k.register(io.insync.persistence.group.GroupEntity.GetStatus.class, 507);
+    k.register(io.insync.persistence.group.GroupEntity.Status.class, 508);
+    k.register(io.insync.persistence.group.GroupEntity.KeepAlive.class, 509);
   }
 
   private static Class<?> actorRefAdapterClass() {

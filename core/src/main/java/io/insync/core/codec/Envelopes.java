@@ -79,6 +79,14 @@ public final class Envelopes {
         .build();
   }
 
+  /** A {@code Send} to a group (see {@link #send(long, String, String, Content, int, String)}). */
+  public static Envelope sendToGroup(long requestId, String clientMsgId, String group, Content content, int attempt) {
+    return Envelope.newBuilder()
+        .setRequestId(requestId)
+        .setSend(Send.newBuilder().setClientMsgId(clientMsgId).setGroup(group).setContent(content).setAttempt(attempt))
+        .build();
+  }
+
   /** {@code Sync{sync_key, max_items}}; {@code maxItems} 0 means the server's default. */
   public static Envelope sync(long requestId, long syncKey, int maxItems) {
     return Envelope.newBuilder()

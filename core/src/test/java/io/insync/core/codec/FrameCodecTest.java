@@ -61,7 +61,14 @@ class FrameCodecTest {
         Envelope.newBuilder().setRequestId(5).setAck(Ack.newBuilder().setSyncKey(3)).build(),
         Envelopes.heartbeat(6, 0),
         Envelopes.error(7, ErrorCode.UNAVAILABLE, "busy", 500, false),
-        Envelopes.redirect(List.of("127.0.0.1:7410"), List.of("ws://127.0.0.1:7411/sync"), "leaving", 2000));
+        Envelopes.redirect(List.of("127.0.0.1:7410"), List.of("ws://127.0.0.1:7411/sync"), "leaving", 2000),
+        Envelope.newBuilder().setRequestId(8).setGroupCreate(io.insync.protocol.GroupCreate.newBuilder()
+            .setGroup("g1").setName("team").addMembers("bob")).build(),
+        Envelope.newBuilder().setRequestId(9).setGroupChange(io.insync.protocol.GroupChange.newBuilder()
+            .setGroup("g1").setChange(io.insync.protocol.GroupEventType.GROUP_JOINED).addMembers("cy")).build(),
+        Envelope.newBuilder().setRequestId(10).setGroupGet(io.insync.protocol.GroupGet.newBuilder().setGroup("g1")).build(),
+        Envelope.newBuilder().setRequestId(10).setGroupInfo(io.insync.protocol.GroupInfo.newBuilder()
+            .setGroup("g1").setOwner("ann").addMembers("ann").addMembers("bob").setLastSeq(2)).build());
   }
 
   private static EmbeddedChannel channel(int max) {

@@ -16,7 +16,7 @@ import org.apache.pekko.serialization.SerializerWithStringManifest;
 public final class GroupEventSerializer extends SerializerWithStringManifest {
 
   /** Fixed forever: stored with every event. */
-  public static final int IDENTIFIER = 7302;
+  public static final int IDENTIFIER = 7303;
 
   static final String LOGGED_V1 = "GL1";
   static final String CURSORS_SAVED_V1 = "GC1";
