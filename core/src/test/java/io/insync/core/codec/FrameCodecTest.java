@@ -68,7 +68,23 @@ class FrameCodecTest {
             .setGroup("g1").setChange(io.insync.protocol.GroupEventType.GROUP_JOINED).addMembers("cy")).build(),
         Envelope.newBuilder().setRequestId(10).setGroupGet(io.insync.protocol.GroupGet.newBuilder().setGroup("g1")).build(),
         Envelope.newBuilder().setRequestId(10).setGroupInfo(io.insync.protocol.GroupInfo.newBuilder()
-            .setGroup("g1").setOwner("ann").addMembers("ann").addMembers("bob").setLastSeq(2)).build());
+            .setGroup("g1").setOwner("ann").addMembers("ann").addMembers("bob").setLastSeq(2)).build(),
+        Envelope.newBuilder().setRequestId(11).setMarkRead(io.insync.protocol.MarkRead.newBuilder()
+            .setPeer("bob").setUpTo(9)).build(),
+        Envelope.newBuilder().setRequestId(12).setListDevices(io.insync.protocol.ListDevices.getDefaultInstance())
+            .build(),
+        Envelope.newBuilder().setRequestId(12).setDeviceList(io.insync.protocol.DeviceList.newBuilder()
+            .addDevices(io.insync.protocol.DeviceInfo.newBuilder().setDevice("phone").setPlatform("phone")
+                .setSyncKey(4).setOnline(true).setRegisteredAtMs(1_700_000_000_000L))).build(),
+        Envelope.newBuilder().setRequestId(13).setRemoveDevice(io.insync.protocol.RemoveDevice.newBuilder()
+            .setDevice("tablet")).build(),
+        Envelope.newBuilder().setRequestId(14).setSetPrefs(io.insync.protocol.SetPrefs.newBuilder()
+            .setReadReceiptsOff(true)).build(),
+        Envelope.newBuilder().setRequestId(14).setDone(io.insync.protocol.Done.getDefaultInstance()).build(),
+        Envelope.newBuilder().setRequestId(15).setGroupReceiptsGet(io.insync.protocol.GroupReceiptsGet.newBuilder()
+            .setGroup("g1").setGroupSeq(2)).build(),
+        Envelope.newBuilder().setRequestId(15).setGroupReceipts(io.insync.protocol.GroupReceipts.newBuilder()
+            .setGroup("g1").setGroupSeq(2).setRecipients(2).addDelivered("bob").addRead("bob")).build());
   }
 
   private static EmbeddedChannel channel(int max) {

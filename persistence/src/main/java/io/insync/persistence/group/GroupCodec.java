@@ -4,6 +4,8 @@ import io.insync.persistence.proto.GroupCursor;
 import io.insync.persistence.proto.GroupCursorsSaved;
 import io.insync.persistence.proto.GroupLogged;
 import io.insync.persistence.proto.GroupPostDedup;
+import io.insync.persistence.proto.GroupReceiptMark;
+import io.insync.persistence.proto.GroupReceiptsSaved;
 import io.insync.persistence.proto.GroupRecipient;
 import io.insync.persistence.proto.GroupSnapshot;
 import io.insync.persistence.proto.StoredContent;
@@ -54,6 +56,22 @@ public final class GroupCodec {
     return new GroupEntity.CursorsSaved(cursors);
   }
 
+  public static GroupReceiptsSaved toProto(GroupEntity.ReceiptsSaved e) {
+    GroupReceiptsSaved.Builder b = GroupReceiptsSaved.newBuilder();
+    new TreeMap<>(e.marks()).forEach((m, r) -> b.addMarks(mark(m, r)));
+    return b.build();
+  }
+
+  public static GroupEntity.ReceiptsSaved fromProto(GroupReceiptsSaved p) {
+    Map<String, GroupState.ReceiptMark> marks = new LinkedHashMap<>();
+    for (GroupReceiptMark m : p.getMarksList()) marks.put(m.getMember(), new GroupState.ReceiptMark(m.getDelivered(), m.getRead()));
+    return new GroupEntity.ReceiptsSaved(marks);
+  }
+
+  private static GroupReceiptMark mark(String member, GroupState.ReceiptMark r) {
+    return GroupReceiptMark.newBuilder().setMember(member).setDelivered(r.delivered()).setRead(r.read()).build();
+  }
+
   public static GroupSnapshot toSnapshot(GroupState s) {
     GroupSnapshot.Builder b = GroupSnapshot.newBuilder().setGroup(s.group()).setName(s.name()).setOwner(s.owner())
         .addAllAdmins(s.admins()).setLastSeq(s.lastSeq());
@@ -65,6 +83,7 @@ public final class GroupCodec {
       b.addPosts(GroupPostDedup.newBuilder().setBy(parts[0]).setDevice(parts[1]).setClientMsgId(parts[2])
           .setSeq(v.seq()).setServerTs(v.serverTs()));
     });
+    s.receipts().forEach((m, r) -> b.addReceipts(mark(m, r)));
     return b.build();
   }
 
@@ -81,8 +100,12 @@ public final class GroupCodec {
       posts.put(GroupState.postKey(d.getBy(), d.getDevice(), d.getClientMsgId()),
           new GroupState.PostRecord(d.getSeq(), d.getServerTs()));
     }
+    Map<String, GroupState.ReceiptMark> receipts = new LinkedHashMap<>();
+    for (GroupReceiptMark m : p.getReceiptsList()) {
+      receipts.put(m.getMember(), new GroupState.ReceiptMark(m.getDelivered(), m.getRead()));
+    }
     s.restore(!p.getOwner().isEmpty(), p.getName(), p.getOwner(), p.getAdminsList(), p.getLastSeq(), recipients,
-        log, posts);
+        log, posts, receipts);
     return s;
   }
 }

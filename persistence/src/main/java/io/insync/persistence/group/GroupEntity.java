@@ -79,7 +79,27 @@ public final class GroupEntity
   /** The group's membership, for one of its members. */
   public record GetInfo(String by, ActorRef<Reply> replyTo) implements Command {}
 
-  public sealed interface Reply extends ClusterMessage permits Info, Refused {}
+  public sealed interface Reply extends ClusterMessage permits Info, Refused, Receipts {}
+
+  /**
+   * A member's devices got ({@code DELIVERED}) or read ({@code READ}) the group's messages up to
+   * {@code upTo}, a group seq. No reply; counted, saved at most every receipt-flush, and reported
+   * to the senders of the messages it moved.
+   */
+  public record MemberReceipt(String member, io.insync.persistence.user.Receipt.Kind kind, long upTo)
+      implements Command {}
+
+  /** Who got and read message {@code groupSeq}; only its sender may ask. Answered with {@link Receipts} or {@link Refused}. */
+  public record GetReceipts(String by, long groupSeq, ActorRef<Reply> replyTo) implements Command {}
+
+  /** @param recipients the members the message went to (its sender not counted) */
+  public record Receipts(String group, long groupSeq, int recipients, List<String> delivered, List<String> read)
+      implements Reply {
+    public Receipts {
+      delivered = List.copyOf(delivered);
+      read = List.copyOf(read);
+    }
+  }
 
   public record Info(String group, String name, String owner, List<String> admins, List<String> members,
       long lastSeq) implements Reply {
@@ -110,6 +130,8 @@ public final class GroupEntity
 
   private enum FlushCursors implements Internal { INSTANCE }
 
+  private enum FlushReceipts implements Internal { INSTANCE }
+
   private enum Rerouted implements Internal { INSTANCE }
 
   // ===================================================================== events
@@ -132,6 +154,13 @@ public final class GroupEntity
   public record CursorsSaved(Map<String, Long> cursors) implements Event {
     public CursorsSaved {
       cursors = Map.copyOf(cursors);
+    }
+  }
+
+  /** Members' receipt marks moved (merged into the saved ones, never going back). */
+  public record ReceiptsSaved(Map<String, GroupState.ReceiptMark> marks) implements Event {
+    public ReceiptsSaved {
+      marks = Map.copyOf(marks);
     }
   }
 
@@ -164,6 +193,7 @@ public final class GroupEntity
   private final Map<String, Long> inFlight = new HashMap<>();
   private final Map<String, Integer> failures = new HashMap<>();
   private final Map<String, Long> confirmedUnsaved = new HashMap<>();
+  private final Map<String, GroupState.ReceiptMark> receiptsUnsaved = new HashMap<>();
   private boolean keeperTold;
   private RouteChanges.Registration routeRegistration;
 
@@ -215,6 +245,7 @@ public final class GroupEntity
           inFlight.clear();
           failures.clear();
           confirmedUnsaved.clear();
+          receiptsUnsaved.clear();
           keeperTold = false;
           timers.cancelAll();
           if (routeRegistration == null) {
@@ -257,6 +288,9 @@ public final class GroupEntity
           return Effect().noReply();
         })
         .onCommand(FlushCursors.class, (s, c) -> flushCursors())
+        .onCommand(MemberReceipt.class, this::onMemberReceipt)
+        .onCommand(FlushReceipts.class, this::flushReceipts)
+        .onCommand(GetReceipts.class, this::onGetReceipts)
         .onCommand(Rerouted.class, (s, c) -> {
           // a node left: a batch in flight may have gone to its shards and been lost
           inFlight.clear();
@@ -406,6 +440,94 @@ public final class GroupEntity
     return Effect().persist(new CursorsSaved(cursors))
         .thenRun(s -> cursors.forEach((m, upTo) -> confirmedUnsaved.remove(m, upTo)))
         .thenNoReply();
+  }
+
+  // ===================================================================== receipts
+
+  private GroupState.ReceiptMark markOf(GroupState s, String member) {
+    GroupState.ReceiptMark saved = s.receipts().getOrDefault(member, GroupState.ReceiptMark.NONE);
+    GroupState.ReceiptMark unsaved = receiptsUnsaved.get(member);
+    return unsaved == null ? saved : saved.merge(unsaved);
+  }
+
+  private ReplyEffect<Event, GroupState> onMemberReceipt(GroupState s, MemberReceipt r) {
+    if (!s.isMember(r.member()) || r.kind() == io.insync.persistence.user.Receipt.Kind.GROUP) return Effect().noReply();
+    long upTo = Math.min(r.upTo(), s.lastSeq());
+    boolean read = r.kind() == io.insync.persistence.user.Receipt.Kind.READ;
+    GroupState.ReceiptMark before = markOf(s, r.member());
+    GroupState.ReceiptMark after = before.merge(new GroupState.ReceiptMark(upTo, read ? upTo : 0));
+    if (after.equals(before)) return Effect().noReply();
+    receiptsUnsaved.merge(r.member(), after, GroupState.ReceiptMark::merge);
+    if (!timers.isTimerActive(FlushReceipts.INSTANCE)) {
+      timers.startSingleTimer(FlushReceipts.INSTANCE, FlushReceipts.INSTANCE, settings.receiptFlush());
+    }
+    return Effect().noReply();
+  }
+
+  /**
+   * Saves the marks that moved, then tells each sender whose messages (among the last
+   * receipt-window) they moved one {@link UserEntity.GroupReceiptCounts} with those messages' counts.
+   */
+  private ReplyEffect<Event, GroupState> flushReceipts(GroupState s, FlushReceipts c) {
+    if (receiptsUnsaved.isEmpty()) return Effect().noReply();
+    Map<String, GroupState.ReceiptMark> moved = Map.copyOf(receiptsUnsaved);
+    long from = Long.MAX_VALUE;
+    long to = 0;
+    for (Map.Entry<String, GroupState.ReceiptMark> e : moved.entrySet()) {
+      GroupState.ReceiptMark saved = s.receipts().getOrDefault(e.getKey(), GroupState.ReceiptMark.NONE);
+      from = Math.min(from, Math.min(saved.delivered(), saved.read()));
+      to = Math.max(to, e.getValue().delivered());
+    }
+    long after = Math.max(from, s.lastSeq() - settings.receiptWindow());
+    long upTo = to;
+    return Effect().persist(new ReceiptsSaved(moved))
+        .thenRun(st -> {
+          moved.forEach(receiptsUnsaved::remove);
+          Map<String, List<io.insync.persistence.user.Receipt.Count>> bySender = new HashMap<>();
+          st.sendersBetween(after, upTo).forEach((seq, sender) ->
+              bySender.computeIfAbsent(sender, k -> new ArrayList<>()).add(count(st, seq, sender)));
+          bySender.forEach((sender, counts) -> users.user(sender).tell(new UserEntity.GroupReceiptCounts(groupId, counts)));
+        })
+        .thenNoReply();
+  }
+
+  /** Of the members message {@code seq} went to (joined by then, its sender not counted), how many got and read it. */
+  private io.insync.persistence.user.Receipt.Count count(GroupState s, long seq, String sender) {
+    int recipients = 0;
+    int delivered = 0;
+    int read = 0;
+    for (Map.Entry<String, Long> m : s.memberSince().entrySet()) {
+      if (m.getKey().equals(sender) || m.getValue() > seq) continue;
+      recipients++;
+      GroupState.ReceiptMark mark = markOf(s, m.getKey());
+      if (mark.delivered() >= seq) delivered++;
+      if (mark.read() >= seq) read++;
+    }
+    return new io.insync.persistence.user.Receipt.Count(seq, delivered, read, recipients);
+  }
+
+  private ReplyEffect<Event, GroupState> onGetReceipts(GroupState s, GetReceipts g) {
+    if (!s.exists()) return Effect().reply(g.replyTo(), notFound());
+    String sender = s.senderOf(g.groupSeq());
+    if (sender == null) {
+      return Effect().reply(g.replyTo(), new Refused(ErrorCode.NOT_FOUND, "message " + g.groupSeq() + " of " + groupId
+          + " is not a message, or too old to track (post-dedup-window)"));
+    }
+    if (!sender.equals(g.by())) {
+      return Effect().reply(g.replyTo(), new Refused(ErrorCode.FORBIDDEN, "only the sender of message "
+          + g.groupSeq() + " sees its receipts"));
+    }
+    List<String> delivered = new ArrayList<>();
+    List<String> read = new ArrayList<>();
+    int recipients = 0;
+    for (Map.Entry<String, Long> m : s.memberSince().entrySet()) {
+      if (m.getKey().equals(sender) || m.getValue() > g.groupSeq()) continue;
+      recipients++;
+      GroupState.ReceiptMark mark = markOf(s, m.getKey());
+      if (mark.delivered() >= g.groupSeq()) delivered.add(m.getKey());
+      if (mark.read() >= g.groupSeq()) read.add(m.getKey());
+    }
+    return Effect().reply(g.replyTo(), new Receipts(groupId, g.groupSeq(), recipients, delivered, read));
   }
 
   private static String retryKey(String member) {

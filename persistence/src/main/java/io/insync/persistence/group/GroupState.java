@@ -33,6 +33,16 @@ public final class GroupState {
 
   public record PostRecord(long seq, long serverTs) {}
 
+  /** How far a member's devices got ({@code delivered}) and read the log: group seqs, never going back. */
+  public record ReceiptMark(long delivered, long read) {
+    public static final ReceiptMark NONE = new ReceiptMark(0, 0);
+
+    public ReceiptMark merge(ReceiptMark o) {
+      long r = Math.max(read, o.read);
+      return new ReceiptMark(Math.max(Math.max(delivered, o.delivered), r), r);
+    }
+  }
+
   private final String group;
   private final boolean template;
   private int dedupWindow;
@@ -44,6 +54,7 @@ public final class GroupState {
   private final LinkedHashMap<String, Recipient> recipients = new LinkedHashMap<>();
   private final TreeMap<Long, Logged> log = new TreeMap<>();
   private final LinkedHashMap<String, PostRecord> posts = new LinkedHashMap<>();
+  private final LinkedHashMap<String, ReceiptMark> receipts = new LinkedHashMap<>();
   private long lastSeq;
 
   private GroupState(String group, int dedupWindow, boolean template) {
@@ -115,6 +126,34 @@ public final class GroupState {
     return Collections.unmodifiableNavigableMap(log);
   }
 
+  /** Members by the seq of the entry that (last) added them. */
+  public Map<String, Long> memberSince() {
+    return Collections.unmodifiableMap(members);
+  }
+
+  /** Saved receipt marks of members (a member's mark is dropped when it leaves). */
+  public Map<String, ReceiptMark> receipts() {
+    return Collections.unmodifiableMap(receipts);
+  }
+
+  /** The sender of a message still in the post dedup window, or null. */
+  public String senderOf(long seq) {
+    for (Map.Entry<String, PostRecord> e : posts.entrySet()) {
+      if (e.getValue().seq() == seq) return e.getKey().substring(0, e.getKey().indexOf('\u0000'));
+    }
+    return null;
+  }
+
+  /** The messages in the post dedup window with seq in (after, upTo]: seq to sender. */
+  public TreeMap<Long, String> sendersBetween(long after, long upTo) {
+    TreeMap<Long, String> out = new TreeMap<>();
+    for (Map.Entry<String, PostRecord> e : posts.entrySet()) {
+      long seq = e.getValue().seq();
+      if (seq > after && seq <= upTo) out.put(seq, e.getKey().substring(0, e.getKey().indexOf('\u0000')));
+    }
+    return out;
+  }
+
   public PostRecord postedBefore(String by, String device, String clientMsgId) {
     return posts.get(postKey(by, device, clientMsgId));
   }
@@ -139,6 +178,11 @@ public final class GroupState {
     GroupState s = template ? new GroupState(group, dedupWindow, false) : this;
     if (event instanceof Logged e) s.applyLogged(e);
     else if (event instanceof CursorsSaved c) s.applyCursors(c.cursors());
+    else if (event instanceof GroupEntity.ReceiptsSaved r) {
+      r.marks().forEach((m, mark) -> {
+        if (s.members.containsKey(m)) s.receipts.merge(m, mark, ReceiptMark::merge);
+      });
+    }
     else throw new IllegalArgumentException("unknown group event " + event);
     return s;
   }
@@ -191,6 +235,7 @@ public final class GroupState {
   private void leave(String m, long seq) {
     if (members.remove(m) == null) return;
     admins.remove(m);
+    receipts.remove(m);
     Recipient r = recipients.get(m);
     if (r != null) recipients.put(m, new Recipient(r.joinedAt(), seq, r.upTo()));
   }
@@ -215,7 +260,8 @@ public final class GroupState {
   // ---------------------------------------------------------------- snapshot restore
 
   void restore(boolean exists, String name, String owner, List<String> admins, long lastSeq,
-      Map<String, Recipient> recipients, List<Logged> log, Map<String, PostRecord> posts) {
+      Map<String, Recipient> recipients, List<Logged> log, Map<String, PostRecord> posts,
+      Map<String, ReceiptMark> receipts) {
     if (template) throw new IllegalStateException("the empty template is never changed");
     this.exists = exists;
     this.name = name;
@@ -228,6 +274,7 @@ public final class GroupState {
     });
     log.forEach(e -> this.log.put(e.seq(), e));
     this.posts.putAll(posts);
+    this.receipts.putAll(receipts);
   }
 
   public Map<String, PostRecord> posts() {

@@ -20,6 +20,7 @@ public final class GroupEventSerializer extends SerializerWithStringManifest {
 
   static final String LOGGED_V1 = "GL1";
   static final String CURSORS_SAVED_V1 = "GC1";
+  static final String RECEIPTS_SAVED_V1 = "GR1";
   static final String SNAPSHOT_V1 = "GS1";
   /** The live state (only the test kit serializes it); same bytes as a snapshot. */
   static final String STATE_V1 = "GT1";
@@ -37,6 +38,7 @@ public final class GroupEventSerializer extends SerializerWithStringManifest {
   public String manifest(Object o) {
     if (o instanceof GroupEntity.Logged) return LOGGED_V1;
     if (o instanceof GroupEntity.CursorsSaved) return CURSORS_SAVED_V1;
+    if (o instanceof GroupEntity.ReceiptsSaved) return RECEIPTS_SAVED_V1;
     if (o instanceof GroupSnapshot) return SNAPSHOT_V1;
     if (o instanceof GroupState) return STATE_V1;
     throw new IllegalArgumentException("cannot serialize " + o.getClass().getName());
@@ -46,6 +48,7 @@ public final class GroupEventSerializer extends SerializerWithStringManifest {
   public byte[] toBinary(Object o) {
     if (o instanceof GroupEntity.Logged e) return GroupCodec.toProto(e).toByteArray();
     if (o instanceof GroupEntity.CursorsSaved e) return GroupCodec.toProto(e).toByteArray();
+    if (o instanceof GroupEntity.ReceiptsSaved e) return GroupCodec.toProto(e).toByteArray();
     if (o instanceof GroupSnapshot s) return s.toByteArray();
     if (o instanceof GroupState s) return GroupCodec.toSnapshot(s).toByteArray();
     throw new IllegalArgumentException("cannot serialize " + o.getClass().getName());
@@ -57,6 +60,7 @@ public final class GroupEventSerializer extends SerializerWithStringManifest {
       return switch (manifest) {
         case LOGGED_V1 -> GroupCodec.fromProto(GroupLogged.parseFrom(bytes));
         case CURSORS_SAVED_V1 -> GroupCodec.fromProto(GroupCursorsSaved.parseFrom(bytes));
+        case RECEIPTS_SAVED_V1 -> GroupCodec.fromProto(io.insync.persistence.proto.GroupReceiptsSaved.parseFrom(bytes));
         case SNAPSHOT_V1 -> GroupSnapshot.parseFrom(bytes);
         case STATE_V1 -> GroupCodec.fromSnapshot(GroupSnapshot.parseFrom(bytes), GroupSettings.DEFAULT.postDedupWindow());
         default -> throw new NotSerializableException("unknown manifest '" + manifest + "' for " + getClass().getName());

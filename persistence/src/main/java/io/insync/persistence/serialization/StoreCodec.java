@@ -14,6 +14,7 @@ import io.insync.persistence.proto.StoredItem;
 import io.insync.persistence.proto.UserSnapshot;
 import io.insync.persistence.user.InboxItem;
 import io.insync.persistence.user.MessageContent;
+import io.insync.persistence.user.Receipt;
 import io.insync.persistence.user.UserEntity;
 import io.insync.persistence.user.UserState;
 import java.util.ArrayList;
@@ -106,6 +107,74 @@ public final class StoreCodec {
     return new UserEntity.BookkeepingFlushed(bookkeeping(p.getBookkeeping()));
   }
 
+  // ------------------------------------------------------------------ receipts, devices, reads
+
+  static io.insync.persistence.proto.StoredReceipt receipt(Receipt r) {
+    var b = io.insync.persistence.proto.StoredReceipt.newBuilder().setKind(r.kind().ordinal()).setUpTo(r.upTo())
+        .setGroup(r.group());
+    for (Receipt.Count c : r.counts()) {
+      b.addCounts(io.insync.persistence.proto.StoredReceiptCount.newBuilder().setGroupSeq(c.groupSeq())
+          .setDelivered(c.delivered()).setRead(c.read()).setRecipients(c.recipients()));
+    }
+    return b.build();
+  }
+
+  static Receipt receipt(io.insync.persistence.proto.StoredReceipt p) {
+    List<Receipt.Count> counts = new ArrayList<>();
+    for (var c : p.getCountsList()) {
+      counts.add(new Receipt.Count(c.getGroupSeq(), c.getDelivered(), c.getRead(), c.getRecipients()));
+    }
+    return new Receipt(Receipt.Kind.of(p.getKind()), p.getUpTo(), p.getGroup(), counts);
+  }
+
+  public static io.insync.persistence.proto.ReceiptLogged toProto(UserEntity.ReceiptLogged e) {
+    return io.insync.persistence.proto.ReceiptLogged.newBuilder().setSeq(e.seq()).setFrom(e.from())
+        .setReceipt(receipt(e.receipt())).setServerTs(e.serverTs()).setBookkeeping(bookkeeping(e.bookkeeping()))
+        .build();
+  }
+
+  public static UserEntity.ReceiptLogged fromProto(io.insync.persistence.proto.ReceiptLogged p) {
+    return new UserEntity.ReceiptLogged(p.getSeq(), p.getFrom(), receipt(p.getReceipt()), p.getServerTs(),
+        bookkeeping(p.getBookkeeping()));
+  }
+
+  public static io.insync.persistence.proto.DeviceRegistered toProto(UserEntity.DeviceRegistered e) {
+    return io.insync.persistence.proto.DeviceRegistered.newBuilder().setDevice(e.device()).setPlatform(e.platform())
+        .setAt(e.at()).build();
+  }
+
+  public static UserEntity.DeviceRegistered fromProto(io.insync.persistence.proto.DeviceRegistered p) {
+    return new UserEntity.DeviceRegistered(p.getDevice(), p.getPlatform(), p.getAt());
+  }
+
+  public static io.insync.persistence.proto.DeviceRemoved toProto(UserEntity.DeviceRemoved e) {
+    return io.insync.persistence.proto.DeviceRemoved.newBuilder().setDevice(e.device()).setAt(e.at()).build();
+  }
+
+  public static UserEntity.DeviceRemoved fromProto(io.insync.persistence.proto.DeviceRemoved p) {
+    return new UserEntity.DeviceRemoved(p.getDevice(), p.getAt());
+  }
+
+  /** A conversation is stored as a peer, or (for "#" + id) a group. */
+  public static io.insync.persistence.proto.ReadMarked toProto(UserEntity.ReadMarked e) {
+    var b = io.insync.persistence.proto.ReadMarked.newBuilder().setUpTo(e.upTo());
+    if (e.conversation().startsWith("#")) b.setGroup(e.conversation().substring(1));
+    else b.setPeer(e.conversation());
+    return b.build();
+  }
+
+  public static UserEntity.ReadMarked fromProto(io.insync.persistence.proto.ReadMarked p) {
+    return new UserEntity.ReadMarked(p.getGroup().isEmpty() ? p.getPeer() : "#" + p.getGroup(), p.getUpTo());
+  }
+
+  public static io.insync.persistence.proto.PrefsChanged toProto(UserEntity.PrefsChanged e) {
+    return io.insync.persistence.proto.PrefsChanged.newBuilder().setReadReceiptsOff(e.readReceiptsOff()).build();
+  }
+
+  public static UserEntity.PrefsChanged fromProto(io.insync.persistence.proto.PrefsChanged p) {
+    return new UserEntity.PrefsChanged(p.getReadReceiptsOff());
+  }
+
   // ------------------------------------------------------------------ snapshot
 
   static StoredItem item(InboxItem i) {
@@ -114,12 +183,14 @@ public final class StoreCodec {
         .setClientMsgId(i.clientMsgId()).setServerTs(i.serverTs()).setContent(content(i.content()))
         .setSenderSeq(i.senderSeq());
     if (i.group() != null) b.setGroup(groupTag(i.group()));
+    if (i.receipt() != null) b.setReceipt(receipt(i.receipt()));
     return b.build();
   }
 
   static InboxItem item(StoredItem s) {
     return new InboxItem(s.getSeq(), s.getFrom(), s.getTo(), s.getFromDevice(), s.getClientMsgId(),
-        s.getServerTs(), content(s.getContent()), s.getSenderSeq(), s.hasGroup() ? groupTag(s.getGroup()) : null);
+        s.getServerTs(), content(s.getContent()), s.getSenderSeq(), s.hasGroup() ? groupTag(s.getGroup()) : null,
+        s.hasReceipt() ? receipt(s.getReceipt()) : null);
   }
 
   /** An immutable copy of the state, made on the entity's thread. */
@@ -140,6 +211,13 @@ public final class StoreCodec {
         b.addDeviceKeys(DeviceKey.newBuilder().setDevice(device).setKey(key)));
     state.journalIndex().forEach((seq, nr) ->
         b.addIndex(JournalIndexEntry.newBuilder().setSeq(seq).setSequenceNr(nr)));
+    state.devices().forEach((device, r) -> b.addDevices(io.insync.persistence.proto.StoredDevice.newBuilder()
+        .setDevice(device).setPlatform(r.platform()).setRegisteredAt(r.registeredAt()).setRemoved(r.removed())));
+    state.reads().forEach((conv, upTo) -> b.addReads(io.insync.persistence.proto.StoredReadMark.newBuilder()
+        .setConversation(conv).setUpTo(upTo)));
+    state.receiptMarks().forEach((peer, m) -> b.addReceiptsFrom(io.insync.persistence.proto.StoredReceiptMark
+        .newBuilder().setPeer(peer).setDelivered(m.delivered()).setRead(m.read())));
+    b.setReadReceiptsOff(state.readReceiptsOff());
     return b.build();
   }
 
@@ -161,6 +239,15 @@ public final class StoreCodec {
     Map<Long, Long> index = new TreeMap<>();
     for (JournalIndexEntry e : s.getIndexList()) index.put(e.getSeq(), e.getSequenceNr());
     state.restore(s.getLastSeq(), tail, outbound, highWater, pending, keys, index);
+    Map<String, UserState.DeviceRecord> devices = new LinkedHashMap<>();
+    for (var d : s.getDevicesList()) {
+      devices.put(d.getDevice(), new UserState.DeviceRecord(d.getPlatform(), d.getRegisteredAt(), d.getRemoved()));
+    }
+    Map<String, Long> reads = new LinkedHashMap<>();
+    for (var r : s.getReadsList()) reads.put(r.getConversation(), r.getUpTo());
+    Map<String, UserState.ReceiptMark> marks = new LinkedHashMap<>();
+    for (var m : s.getReceiptsFromList()) marks.put(m.getPeer(), new UserState.ReceiptMark(m.getDelivered(), m.getRead()));
+    state.restoreDevicesAndMarks(devices, reads, marks, s.getReadReceiptsOff());
     return state;
   }
 }

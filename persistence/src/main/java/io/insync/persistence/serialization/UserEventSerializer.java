@@ -25,6 +25,11 @@ public final class UserEventSerializer extends SerializerWithStringManifest {
   static final String MESSAGE_SENT_V1 = "MS1";
   static final String MESSAGE_RECEIVED_V1 = "MR1";
   static final String BOOKKEEPING_FLUSHED_V1 = "BF1";
+  static final String RECEIPT_LOGGED_V1 = "RL1";
+  static final String DEVICE_REGISTERED_V1 = "DR1";
+  static final String DEVICE_REMOVED_V1 = "DX1";
+  static final String READ_MARKED_V1 = "RM1";
+  static final String PREFS_CHANGED_V1 = "PC1";
   static final String SNAPSHOT_V1 = "SN1";
   /** The live state (only the test kit serializes it); same bytes as a snapshot. */
   static final String STATE_V1 = "ST1";
@@ -43,6 +48,11 @@ public final class UserEventSerializer extends SerializerWithStringManifest {
     if (o instanceof UserEntity.MessageSent) return MESSAGE_SENT_V1;
     if (o instanceof UserEntity.MessageReceived) return MESSAGE_RECEIVED_V1;
     if (o instanceof UserEntity.BookkeepingFlushed) return BOOKKEEPING_FLUSHED_V1;
+    if (o instanceof UserEntity.ReceiptLogged) return RECEIPT_LOGGED_V1;
+    if (o instanceof UserEntity.DeviceRegistered) return DEVICE_REGISTERED_V1;
+    if (o instanceof UserEntity.DeviceRemoved) return DEVICE_REMOVED_V1;
+    if (o instanceof UserEntity.ReadMarked) return READ_MARKED_V1;
+    if (o instanceof UserEntity.PrefsChanged) return PREFS_CHANGED_V1;
     if (o instanceof UserSnapshot) return SNAPSHOT_V1;
     if (o instanceof UserState) return STATE_V1;
     throw new IllegalArgumentException("cannot serialize " + o.getClass().getName());
@@ -53,6 +63,11 @@ public final class UserEventSerializer extends SerializerWithStringManifest {
     if (o instanceof UserEntity.MessageSent e) return StoreCodec.toProto(e).toByteArray();
     if (o instanceof UserEntity.MessageReceived e) return StoreCodec.toProto(e).toByteArray();
     if (o instanceof UserEntity.BookkeepingFlushed e) return StoreCodec.toProto(e).toByteArray();
+    if (o instanceof UserEntity.ReceiptLogged e) return StoreCodec.toProto(e).toByteArray();
+    if (o instanceof UserEntity.DeviceRegistered e) return StoreCodec.toProto(e).toByteArray();
+    if (o instanceof UserEntity.DeviceRemoved e) return StoreCodec.toProto(e).toByteArray();
+    if (o instanceof UserEntity.ReadMarked e) return StoreCodec.toProto(e).toByteArray();
+    if (o instanceof UserEntity.PrefsChanged e) return StoreCodec.toProto(e).toByteArray();
     if (o instanceof UserSnapshot s) return s.toByteArray();
     if (o instanceof UserState s) return StoreCodec.toSnapshot(s).toByteArray();
     throw new IllegalArgumentException("cannot serialize " + o.getClass().getName());
@@ -68,6 +83,16 @@ public final class UserEventSerializer extends SerializerWithStringManifest {
           return StoreCodec.fromProto(MessageReceived.parseFrom(bytes));
         case BOOKKEEPING_FLUSHED_V1:
           return StoreCodec.fromProto(BookkeepingFlushed.parseFrom(bytes));
+        case RECEIPT_LOGGED_V1:
+          return StoreCodec.fromProto(io.insync.persistence.proto.ReceiptLogged.parseFrom(bytes));
+        case DEVICE_REGISTERED_V1:
+          return StoreCodec.fromProto(io.insync.persistence.proto.DeviceRegistered.parseFrom(bytes));
+        case DEVICE_REMOVED_V1:
+          return StoreCodec.fromProto(io.insync.persistence.proto.DeviceRemoved.parseFrom(bytes));
+        case READ_MARKED_V1:
+          return StoreCodec.fromProto(io.insync.persistence.proto.ReadMarked.parseFrom(bytes));
+        case PREFS_CHANGED_V1:
+          return StoreCodec.fromProto(io.insync.persistence.proto.PrefsChanged.parseFrom(bytes));
         case SNAPSHOT_V1:
           return UserSnapshot.parseFrom(bytes);
         case STATE_V1: {

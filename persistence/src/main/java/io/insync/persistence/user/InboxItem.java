@@ -12,7 +12,8 @@ package io.insync.persistence.user;
  * @param content the body
  * @param senderSeq for received items, the item's seq in the sender's inbox (for items from a
  *     group, the entry's seq in the group's log); 0 for sent items
- * @param group set on items from a group's fan-out, null on 1:1 items
+ * @param group set on items from a group's fan-out (and on group receipts), null on 1:1 items
+ * @param receipt set on receipt items, null otherwise
  */
 public record InboxItem(
     long seq,
@@ -23,7 +24,13 @@ public record InboxItem(
     long serverTs,
     MessageContent content,
     long senderSeq,
-    GroupTag group) {
+    GroupTag group,
+    Receipt receipt) {
+
+  public InboxItem(long seq, String from, String to, String fromDevice, String clientMsgId, long serverTs,
+      MessageContent content, long senderSeq, GroupTag group) {
+    this(seq, from, to, fromDevice, clientMsgId, serverTs, content, senderSeq, group, null);
+  }
 
   /** A 1:1 item. */
   public InboxItem(long seq, String from, String to, String fromDevice, String clientMsgId, long serverTs,
@@ -40,6 +47,10 @@ public record InboxItem(
       return new InboxItem(e.seq(), e.from(), userId, e.fromDevice(), e.clientMsgId(), e.serverTs(),
           e.content(), e.senderSeq(), e.group());
     }
+    if (event instanceof UserEntity.ReceiptLogged e) {
+      return new InboxItem(e.seq(), e.from(), userId, "", "", e.serverTs(), MessageContent.EMPTY, 0, null,
+          e.receipt());
+    }
     return null;
   }
 
@@ -54,7 +65,19 @@ public record InboxItem(
   public int estimatedBytes() {
     return content.sizeBytes() + MessageContent.utf8Length(from) + MessageContent.utf8Length(to)
         + MessageContent.utf8Length(fromDevice) + MessageContent.utf8Length(clientMsgId) + FIXED_OVERHEAD_BYTES
-        + (group == null ? 0 : groupBytes(group));
+        + (group == null ? 0 : groupBytes(group)) + (receipt == null ? 0 : receipt.estimatedBytes());
+  }
+
+  /** The 1:1 peer or group this item belongs to: the peer's id, or {@code "#" + group} (see {@link GroupTag#dedupKey}). */
+  public String conversation(String self) {
+    if (group != null) return GroupTag.dedupKey(group.group());
+    if (receipt != null && receipt.kind() == Receipt.Kind.GROUP) return GroupTag.dedupKey(receipt.group());
+    return from.equals(self) ? to : from;
+  }
+
+  /** A message from another user (not a membership change, not a receipt, not sent by this user). */
+  public boolean isMessageFrom(String self) {
+    return receipt == null && (group == null || group.action() == GroupTag.Action.MESSAGE) && !from.equals(self);
   }
 
   private static int groupBytes(GroupTag g) {

@@ -36,4 +36,26 @@ public final class SyncPages {
     for (InboxItem i : items) n += i.estimatedBytes();
     return n;
   }
+
+  /**
+   * The answer of a filtered sync: of {@code examined} (the items after {@code key}, gapless, ascending),
+   * the ones {@code filter} matches, at most {@code max} and cut to {@code maxBytes}. Its key is the
+   * last item looked at (the next page starts after it), so it is a view's key, never to be acked.
+   */
+  public static UserEntity.SyncOk filtered(List<InboxItem> examined, UserEntity.SyncFilter filter, String self,
+      long key, long latest, int max, int maxBytes) {
+    List<InboxItem> out = new ArrayList<>();
+    long newKey = key;
+    long bytes = 0;
+    for (InboxItem i : examined) {
+      if (filter.matches(self, i)) {
+        if (out.size() >= max) break;
+        bytes += i.estimatedBytes();
+        if (bytes > maxBytes && !out.isEmpty()) break;
+        out.add(i);
+      }
+      newKey = i.seq();
+    }
+    return new UserEntity.SyncOk(out, newKey, newKey < latest, Math.max(latest, newKey));
+  }
 }

@@ -2,6 +2,7 @@ package io.insync.persistence.user;
 
 import io.insync.persistence.ClusterMessage;
 import io.insync.protocol.ErrorCode;
+import io.insync.protocol.ItemKind;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -136,9 +137,42 @@ public final class UserEntity
   /** Every message of the sender up to {@code upToSenderSeq} is durable in {@code recipient}'s inbox. */
   public record DeliveryReceipt(String recipient, long upToSenderSeq) implements ClusterMessage {}
 
-  /** Items after {@code afterKey}, at most {@code maxItems} (0: the default page). */
-  public record Sync(String device, long afterKey, int maxItems, ActorRef<SyncResult> replyTo)
-      implements Command {}
+  /**
+   * Items after {@code afterKey}, at most {@code maxItems} (0: the default page); with a
+   * {@code filter}, only the matching ones (a view: see {@link SyncFilter}).
+   */
+  public record Sync(String device, long afterKey, int maxItems, ActorRef<SyncResult> replyTo, SyncFilter filter)
+      implements Command {
+    public Sync(String device, long afterKey, int maxItems, ActorRef<SyncResult> replyTo) {
+      this(device, afterKey, maxItems, replyTo, null);
+    }
+  }
+
+  /**
+   * Which items a filtered Sync wants: of one conversation (a peer's id, or {@code "#" + group}; ""
+   * any) and/or of one kind (null any). The answer's key is the last seq looked at.
+   */
+  public record SyncFilter(String conversation, ItemKind kind) {
+    public SyncFilter {
+      conversation = conversation == null ? "" : conversation;
+    }
+
+    public boolean matches(String self, InboxItem i) {
+      return (conversation.isEmpty() || conversation.equals(i.conversation(self))) && (kind == null || kind == kindOf(i));
+    }
+  }
+
+  /** An item's kind, as the protocol names it. */
+  public static ItemKind kindOf(InboxItem i) {
+    if (i.receipt() != null) {
+      return switch (i.receipt().kind()) {
+        case DELIVERED -> ItemKind.DELIVERY_RECEIPT;
+        case READ -> ItemKind.READ_RECEIPT;
+        case GROUP -> ItemKind.GROUP_RECEIPT;
+      };
+    }
+    return i.group() != null && i.group().action() != GroupTag.Action.MESSAGE ? ItemKind.GROUP_EVENT : ItemKind.MESSAGE;
+  }
 
   public sealed interface SyncResult extends ClusterMessage permits SyncOk, SyncFailed {}
 
@@ -164,10 +198,65 @@ public final class UserEntity
    * directories instead ({@link SessionsFound}, see {@link PresenceProtocol}).
    */
   public record Connect(String device, ActorRef<DeviceEvent> session, long sessionStartedAt,
-      ActorRef<Connected> replyTo)
-      implements Command {}
+      ActorRef<Connected> replyTo, String platform)
+      implements Command {
+    public Connect {
+      platform = platform == null ? "" : platform;
+    }
 
-  public record Connected(long latestSeq, long deviceKey) implements ClusterMessage {}
+    public Connect(String device, ActorRef<DeviceEvent> session, long sessionStartedAt, ActorRef<Connected> replyTo) {
+      this(device, session, sessionStartedAt, replyTo, "");
+    }
+  }
+
+  /**
+   * @param refused null when the session is registered; else why not (AUTH_FAILED: the device was
+   *     removed; LIMIT_EXCEEDED: too many devices), with {@code reason}
+   */
+  public record Connected(long latestSeq, long deviceKey, ErrorCode refused, String reason) implements ClusterMessage {
+    public Connected(long latestSeq, long deviceKey) {
+      this(latestSeq, deviceKey, null, "");
+    }
+  }
+
+  /** A device of this user read a conversation up to {@code upTo} (a seq of this inbox). Answered with {@link Done}. */
+  public record MarkRead(String device, String conversation, long upTo, ActorRef<Done> replyTo) implements Command {}
+
+  /** The user's registered devices. */
+  public record ListDevices(String device, ActorRef<DeviceList> replyTo) implements Command {}
+
+  public record DeviceList(List<DeviceInfo> devices) implements ClusterMessage {
+    public DeviceList {
+      devices = List.copyOf(devices);
+    }
+  }
+
+  public record DeviceInfo(String device, String platform, long syncKey, boolean online, long registeredAt)
+      implements ClusterMessage {}
+
+  /** Device {@code by} removes device {@code device}: its session is closed, its token refused from then on. */
+  public record RemoveDevice(String by, String device, ActorRef<Done> replyTo) implements Command {}
+
+  public record SetPrefs(boolean readReceiptsOff, ActorRef<Done> replyTo) implements Command {}
+
+  /** The answer of MarkRead, RemoveDevice, SetPrefs: done ({@code code} null) or refused. */
+  public record Done(ErrorCode code, String reason) implements ClusterMessage {
+    public static final Done OK = new Done(null, "");
+  }
+
+  /**
+   * Entity to entity, no reply: {@code from} (a peer) got (DELIVERED) or read (READ) this user's
+   * messages to it up to {@code upTo}, a seq of this user's inbox. Logged as a receipt item if it
+   * moves what this inbox already says.
+   */
+  public record PeerReceipt(String from, Receipt.Kind kind, long upTo) implements Command {}
+
+  /** From a group, no reply: counts for this user's recent messages in it, logged as one receipt item. */
+  public record GroupReceiptCounts(String group, List<Receipt.Count> counts) implements Command {
+    public GroupReceiptCounts {
+      counts = List.copyOf(counts);
+    }
+  }
 
   /**
    * The session is closing. Sessions no longer send it (a closing connection must not start a
@@ -199,6 +288,12 @@ public final class UserEntity
 
   /** Another session of the same device took over. */
   public record SessionReplaced(String user, String device) implements DeviceEvent {}
+
+  /**
+   * The session must end: the login policy logged the device out ({@code LOGGED_IN_ELSEWHERE}) or the
+   * device was removed ({@code AUTH_FAILED}).
+   */
+  public record LoggedOut(String user, String device, ErrorCode code, String reason) implements DeviceEvent {}
 
   /**
    * Sent by an entity to itself <em>through sharding</em> while a delivery keeps failing: it
@@ -266,6 +361,19 @@ public final class UserEntity
   }
 
   public record BookkeepingFlushed(Bookkeeping bookkeeping) implements Event {}
+
+  /** A receipt item at {@code seq} ({@code from}: the peer, "" on group receipts). */
+  public record ReceiptLogged(long seq, String from, Receipt receipt, long serverTs, Bookkeeping bookkeeping)
+      implements Event {}
+
+  public record DeviceRegistered(String device, String platform, long at) implements Event {}
+
+  public record DeviceRemoved(String device, long at) implements Event {}
+
+  /** @param conversation a peer's id, or "#" + a group's id */
+  public record ReadMarked(String conversation, long upTo) implements Event {}
+
+  public record PrefsChanged(boolean readReceiptsOff) implements Event {}
 
   /** Confirmed deliveries and acked device keys, riding on an event. */
   public record Bookkeeping(List<DeliveryRef> delivered, Map<String, Long> deviceKeys) {
@@ -342,6 +450,8 @@ public final class UserEntity
   private final Map<String, DeviceSession> sessions = new HashMap<>();
   private Outbox<ActorRef<SendResult>> outbox = new Outbox<>(ATTEMPT_IDS::incrementAndGet);
   private final Map<String, Long> acksUnwritten = new TreeMap<>();
+  /** Delivery receipts went out for the messages up to this seq (from recovery: the highest stored device key). */
+  private long deliveryScannedUpTo;
 
   private Throwable lastRecoveryFailure;
   /** Told the keeper after keeper-after since all was last delivered (it keeps going until nothing is pending). */
@@ -405,6 +515,7 @@ public final class UserEntity
           // a new incarnation (first start or a restart after a journal failure): fresh bookkeeping
           outbox = new Outbox<>(ATTEMPT_IDS::incrementAndGet);
           acksUnwritten.clear();
+          deliveryScannedUpTo = state.deviceKeys().values().stream().mapToLong(Long::longValue).max().orElse(0);
           keeperTold = false;
           timers.cancelAll();
           for (String to : state.recipientsWithPending()) deliver(state, to);
@@ -455,6 +566,12 @@ public final class UserEntity
         .forAnyState()
         .onCommand(SendMessage.class, (s, c) -> onBatch(s, List.of(c)))
         .onCommand(Deliver.class, (s, c) -> onBatch(s, List.of(c)))
+        .onCommand(PeerReceipt.class, (s, c) -> onBatch(s, List.of(c)))
+        .onCommand(GroupReceiptCounts.class, (s, c) -> onBatch(s, List.of(c)))
+        .onCommand(MarkRead.class, this::onMarkRead)
+        .onCommand(ListDevices.class, this::onListDevices)
+        .onCommand(RemoveDevice.class, this::onRemoveDevice)
+        .onCommand(SetPrefs.class, this::onSetPrefs)
         .onCommand(ReleaseHeld.class, (s, c) ->
             onBatch(s, gate.take(settings.writeBatchMaxEvents(), settings.writeBatchMaxBytes())))
         .onCommand(DeliveryConfirmed.class, this::onDeliveryConfirmed)
@@ -516,6 +633,8 @@ public final class UserEntity
     for (Command c : commands) {
       if (c instanceof SendMessage send) stageSend(state, b, send);
       else if (c instanceof Deliver deliver) stageDeliver(state, b, deliver);
+      else if (c instanceof PeerReceipt r) stageReceipt(state, b, r);
+      else if (c instanceof GroupReceiptCounts g) stageGroupReceipt(b, g);
     }
     if (b.events.isEmpty()) {
       b.receipts.forEach(Runnable::run); // repeats only: nothing new to write
@@ -544,6 +663,8 @@ public final class UserEntity
     /** Sends staged in this batch by outbound key: a second copy of one waits for the first. */
     final Map<String, MessageSent> sends = new HashMap<>();
     final Map<String, Long> highWater = new HashMap<>();
+    /** 1:1 receipts staged in this batch by peer and kind: the index of their event (a later one raises it). */
+    final Map<String, Integer> receiptAt = new HashMap<>();
     final Map<String, Integer> pendingPerRecipient = new HashMap<>();
     int pending;
     long pendingBytes;
@@ -735,6 +856,122 @@ public final class UserEntity
     return Effect().noReply();
   }
 
+  // ===================================================================== receipts
+
+  /**
+   * A peer's delivery or read receipt: logged as an item if it moves what this inbox says about the
+   * peer (a receipt never goes back), one item per peer and kind in a batch.
+   */
+  private void stageReceipt(UserState state, Batch b, PeerReceipt r) {
+    if (r.from() == null || r.from().isEmpty() || r.from().equals(userId) || r.kind() == Receipt.Kind.GROUP) return;
+    long upTo = Math.min(r.upTo(), state.lastSeq());
+    UserState.ReceiptMark mark = state.receiptsFrom(r.from());
+    long known = r.kind() == Receipt.Kind.READ ? mark.read() : mark.delivered();
+    String key = r.kind() + "|" + r.from();
+    Integer at = b.receiptAt.get(key);
+    if (at != null) {
+      ReceiptLogged staged = (ReceiptLogged) b.events.get(at);
+      if (upTo <= staged.receipt().upTo()) return;
+      b.events.set(at, new ReceiptLogged(staged.seq(), staged.from(), Receipt.of(r.kind(), upTo), staged.serverTs(),
+          staged.bookkeeping()));
+      return;
+    }
+    if (upTo <= known) return;
+    b.receiptAt.put(key, b.events.size());
+    b.events.add(new ReceiptLogged(b.nextSeq++, r.from(), Receipt.of(r.kind(), upTo), System.currentTimeMillis(),
+        bookkeepingFor(b)));
+  }
+
+  /** A group's aggregated counts for this user's messages in it: one item (the group sends only changes). */
+  private void stageGroupReceipt(Batch b, GroupReceiptCounts g) {
+    if (g.counts().isEmpty() || g.group() == null || g.group().isEmpty()) return;
+    b.events.add(new ReceiptLogged(b.nextSeq++, "", Receipt.group(g.group(), g.counts()), System.currentTimeMillis(),
+        bookkeepingFor(b)));
+  }
+
+  /**
+   * A device acked up to {@code key}: the messages of other users it now has (past what earlier
+   * acks covered) are receipted to their senders, 1:1 ones to the sender's entity, group ones to
+   * the group (which aggregates them). Items that left the in-memory tail are not receipted.
+   */
+  private void sendDeliveryReceipts(UserState state, long key) {
+    long from = deliveryScannedUpTo;
+    deliveryScannedUpTo = Math.max(deliveryScannedUpTo, key);
+    if (!settings.deliveryReceipts() || key <= from) return;
+    Map<String, Long> peers = new HashMap<>();
+    Map<String, Long> groups = new HashMap<>();
+    collectMessages(state, from, key, peers, groups);
+    peers.forEach((peer, upTo) -> refs.user(peer).tell(new PeerReceipt(userId, Receipt.Kind.DELIVERED, upTo)));
+    groups.forEach((group, upTo) -> tellGroup(group,
+        new io.insync.persistence.group.GroupEntity.MemberReceipt(userId, Receipt.Kind.DELIVERED, upTo)));
+  }
+
+  /** Messages from others in (after, upTo] still in the tail: the highest sender seq per peer, per group. */
+  private void collectMessages(UserState state, long after, long upTo, Map<String, Long> peers,
+      Map<String, Long> groups) {
+    long start = Math.max(after, state.tailStart() - 1);
+    if (upTo <= start) return;
+    for (InboxItem i : state.tailAfter(start, (int) Math.min(Integer.MAX_VALUE, upTo - start))) {
+      if (i.seq() > upTo || !i.isMessageFrom(userId)) continue;
+      if (i.group() != null) groups.merge(i.group().group(), i.senderSeq(), Math::max);
+      else peers.merge(i.from(), i.senderSeq(), Math::max);
+    }
+  }
+
+  /** Only the messages of one conversation: {@link #collectMessages} narrowed to it. */
+  private void collectMessages(UserState state, String conversation, long after, long upTo, Map<String, Long> peers,
+      Map<String, Long> groups) {
+    Map<String, Long> p = new HashMap<>();
+    Map<String, Long> g = new HashMap<>();
+    collectMessages(state, after, upTo, p, g);
+    if (conversation.startsWith("#")) {
+      Long seq = g.get(conversation.substring(1));
+      if (seq != null) groups.put(conversation.substring(1), seq);
+    } else {
+      Long seq = p.get(conversation);
+      if (seq != null) peers.put(conversation, seq);
+    }
+  }
+
+  private void tellGroup(String group, io.insync.persistence.group.GroupEntity.Command c) {
+    try {
+      refs.group(group).tell(c);
+    } catch (UnsupportedOperationException notServed) {
+      ctx.getLog().debug("user {}: groups are not served here, receipt to {} dropped", userId, group);
+    }
+  }
+
+  /**
+   * The user read a conversation up to {@code upTo} (a seq of this inbox): stored (a mark never goes
+   * back), and read receipts go to the peer or group unless the user turned them off.
+   */
+  private ReplyEffect<Event, UserState> onMarkRead(UserState state, MarkRead c) {
+    String conv = c.conversation() == null ? "" : c.conversation();
+    if (conv.isEmpty() || conv.equals("#")) {
+      return Effect().reply(c.replyTo(), new Done(ErrorCode.BAD_REQUEST, "peer or group is missing"));
+    }
+    if (c.upTo() <= 0) return Effect().reply(c.replyTo(), new Done(ErrorCode.BAD_REQUEST, "up_to must be positive"));
+    long upTo = Math.min(c.upTo(), state.lastSeq());
+    long before = state.readUpTo(conv);
+    if (upTo <= before) return Effect().reply(c.replyTo(), Done.OK); // already read that far
+    return Effect().persist(new ReadMarked(conv, upTo))
+        .thenRun(s -> {
+          if (s.readReceiptsOff()) return;
+          Map<String, Long> peers = new HashMap<>();
+          Map<String, Long> groups = new HashMap<>();
+          collectMessages(s, conv, before, upTo, peers, groups);
+          peers.forEach((peer, seq) -> refs.user(peer).tell(new PeerReceipt(userId, Receipt.Kind.READ, seq)));
+          groups.forEach((group, seq) -> tellGroup(group,
+              new io.insync.persistence.group.GroupEntity.MemberReceipt(userId, Receipt.Kind.READ, seq)));
+        })
+        .thenReply(c.replyTo(), s -> Done.OK);
+  }
+
+  private ReplyEffect<Event, UserState> onSetPrefs(UserState state, SetPrefs c) {
+    if (state.readReceiptsOff() == c.readReceiptsOff()) return Effect().reply(c.replyTo(), Done.OK);
+    return Effect().persist(new PrefsChanged(c.readReceiptsOff())).thenReply(c.replyTo(), s -> Done.OK);
+  }
+
   // ===================================================================== delivery (recipient side)
 
   private void stageDeliver(UserState state, Batch b, Deliver cmd) {
@@ -770,9 +1007,59 @@ public final class UserEntity
     sessions.values().forEach(s -> s.ref().tell(push));
   }
 
+  /**
+   * A session of a device is online. A removed device is refused (AUTH_FAILED), a new one past
+   * max-devices too (LIMIT_EXCEEDED); the login policy logs out the sessions this one displaces; a
+   * device seen for the first time (or on a new platform) is stored before the answer.
+   */
   private ReplyEffect<Event, UserState> onConnect(UserState state, Connect c) {
-    register(c.device(), c.session(), c.sessionStartedAt());
-    return Effect().reply(c.replyTo(), new Connected(state.lastSeq(), deviceKey(state, c.device())));
+    UserState.DeviceRecord known = state.device(c.device());
+    if (known != null && known.removed()) {
+      return Effect().reply(c.replyTo(), new Connected(state.lastSeq(), 0, ErrorCode.AUTH_FAILED,
+          "device " + c.device() + " was removed"));
+    }
+    if (known == null && state.activeDevices() >= settings.maxDevices()) {
+      return Effect().reply(c.replyTo(), new Connected(state.lastSeq(), 0, ErrorCode.LIMIT_EXCEEDED,
+          "user has " + state.activeDevices() + " devices, the most allowed (max-devices); remove one first"));
+    }
+    String platform = c.platform().isEmpty() && known != null ? known.platform() : c.platform();
+    if (!register(c.device(), c.session(), c.sessionStartedAt())) {
+      return Effect().reply(c.replyTo(), new Connected(state.lastSeq(), deviceKey(state, c.device())));
+    }
+    applyLoginPolicy(state, c.device(), platform, c.sessionStartedAt());
+    if (known != null && known.platform().equals(platform)) {
+      return Effect().reply(c.replyTo(), new Connected(state.lastSeq(), deviceKey(state, c.device())));
+    }
+    gate.writing = true;
+    return Effect().persist(new DeviceRegistered(c.device(), platform, System.currentTimeMillis()))
+        .thenRun(s -> {
+          gate.writing = false;
+          releaseHeld();
+        })
+        .thenReply(c.replyTo(), s -> new Connected(s.lastSeq(), deviceKey(s, c.device())));
+  }
+
+  /**
+   * The sessions a new session of {@code device} displaces under the login policy are logged out
+   * (LOGGED_IN_ELSEWHERE). Only older sessions: a delayed Connect never logs out a newer login.
+   */
+  private void applyLoginPolicy(UserState state, String device, String platform, long startedAt) {
+    if (settings.loginPolicy() == UserSettings.LoginPolicy.ANY) return;
+    if (settings.loginPolicy() == UserSettings.LoginPolicy.ONE_PER_PLATFORM && platform.isEmpty()) return;
+    var it = sessions.entrySet().iterator();
+    while (it.hasNext()) {
+      var e = it.next();
+      String other = e.getKey();
+      if (other.equals(device) || e.getValue().startedAt() > startedAt) continue;
+      if (settings.loginPolicy() == UserSettings.LoginPolicy.ONE_PER_PLATFORM) {
+        UserState.DeviceRecord r = state.device(other);
+        if (r == null || !platform.equals(r.platform())) continue;
+      }
+      it.remove();
+      ctx.unwatch(e.getValue().ref());
+      e.getValue().ref().tell(new LoggedOut(userId, other, ErrorCode.LOGGED_IN_ELSEWHERE,
+          "logged in on device " + device + (platform.isEmpty() ? "" : " (" + platform + ")")));
+    }
   }
 
   private ReplyEffect<Event, UserState> onSessionsFound(UserState state, SessionsFound f) {
@@ -783,6 +1070,11 @@ public final class UserEntity
       DeviceSession known = sessions.get(s.device());
       // a session that registered itself (Connect) got the latest seq in its Connected: no push
       if (known != null && known.ref().equals(s.session())) continue;
+      UserState.DeviceRecord device = state.device(s.device());
+      if (device != null && device.removed()) {
+        s.session().tell(new LoggedOut(userId, s.device(), ErrorCode.AUTH_FAILED, "device " + s.device() + " was removed"));
+        continue;
+      }
       if (register(s.device(), s.session(), s.startedAt())) {
         s.session().tell(latest);
         registered++;
@@ -793,6 +1085,40 @@ public final class UserEntity
           userId, registered, f.sessions().size(), state.lastSeq());
     }
     return Effect().noReply();
+  }
+
+  private ReplyEffect<Event, UserState> onListDevices(UserState state, ListDevices c) {
+    List<DeviceInfo> out = new ArrayList<>();
+    state.devices().forEach((device, r) -> {
+      if (!r.removed()) {
+        out.add(new DeviceInfo(device, r.platform(), deviceKey(state, device), sessions.containsKey(device),
+            r.registeredAt()));
+      }
+    });
+    return Effect().reply(c.replyTo(), new DeviceList(out));
+  }
+
+  /** Removes a device: stored, then its session is logged out (AUTH_FAILED); its Connects are refused from then on. */
+  private ReplyEffect<Event, UserState> onRemoveDevice(UserState state, RemoveDevice c) {
+    UserState.DeviceRecord r = c.device() == null ? null : state.device(c.device());
+    if (r == null) {
+      return Effect().reply(c.replyTo(), new Done(ErrorCode.NOT_FOUND, "no device " + c.device() + " of " + userId));
+    }
+    if (r.removed()) return Effect().reply(c.replyTo(), Done.OK); // removed before: a retry
+    gate.writing = true;
+    return Effect().persist(new DeviceRemoved(c.device(), System.currentTimeMillis()))
+        .thenRun(s -> {
+          gate.writing = false;
+          DeviceSession session = sessions.remove(c.device());
+          acksUnwritten.remove(c.device());
+          if (session != null) {
+            ctx.unwatch(session.ref());
+            session.ref().tell(new LoggedOut(userId, c.device(), ErrorCode.AUTH_FAILED,
+                "device " + c.device() + " was removed by " + c.by()));
+          }
+          releaseHeld();
+        })
+        .thenReply(c.replyTo(), s -> Done.OK);
   }
 
   /**
@@ -821,11 +1147,14 @@ public final class UserEntity
   }
 
   private ReplyEffect<Event, UserState> onAck(UserState state, AckKey c) {
+    UserState.DeviceRecord device = state.device(c.device());
+    if (device != null && device.removed()) return Effect().noReply(); // a late ack of a removed device
     long key = Math.min(c.key(), state.lastSeq());
     if (key > deviceKey(state, c.device())) {
       acksUnwritten.put(c.device(), key);
       scheduleFlush();
     }
+    sendDeliveryReceipts(state, key);
     return Effect().noReply();
   }
 
@@ -840,16 +1169,22 @@ public final class UserEntity
       return Effect().reply(c.replyTo(), new SyncFailed(ErrorCode.BAD_REQUEST,
           "sync key " + key + " is ahead of the inbox (latest " + latest + ")", 0));
     }
+    SyncFilter filter = c.filter();
     if (state.tailCovers(key)) {
-      return Effect().reply(c.replyTo(), SyncPages.page(state.tailAfter(key, max), key, latest,
-          settings.syncPageMaxBytes()));
+      if (filter == null) {
+        return Effect().reply(c.replyTo(), SyncPages.page(state.tailAfter(key, max), key, latest,
+            settings.syncPageMaxBytes()));
+      }
+      return Effect().reply(c.replyTo(), SyncPages.filtered(state.tailAfter(key, settings.syncFilterScanMax()), filter,
+          userId, key, latest, max, settings.syncPageMaxBytes()));
     }
-    readJournal(state, key, max, latest, c.replyTo());
+    readJournal(state, key, max, latest, filter, c.replyTo());
     return Effect().noReply();
   }
 
   /** Older items come from the journal, read off the actor; the reply goes straight back. */
-  private void readJournal(UserState state, long key, int max, long latest, ActorRef<SyncResult> replyTo) {
+  private void readJournal(UserState state, long key, int max, long latest, SyncFilter filter,
+      ActorRef<SyncResult> replyTo) {
     long fromSeqNr = state.journalSeqNrLowerBound(key + 1);
     String self = userId;
     readJournal
@@ -858,7 +1193,7 @@ public final class UserEntity
           InboxItem i = InboxItem.of(self, env.event());
           return i == null || i.seq() <= key ? List.<InboxItem>of() : List.of(i);
         })
-        .take(max)
+        .take(filter == null ? max : settings.syncFilterScanMax())
         .runWith(Sink.seq(), ctx.getSystem())
         .whenComplete((items, err) -> {
           if (err != null) {
@@ -872,7 +1207,8 @@ public final class UserEntity
               return;
             }
           }
-          replyTo.tell(SyncPages.page(items, key, latest, settings.syncPageMaxBytes()));
+          replyTo.tell(filter == null ? SyncPages.page(items, key, latest, settings.syncPageMaxBytes())
+              : SyncPages.filtered(items, filter, self, key, latest, max, settings.syncPageMaxBytes()));
         });
   }
 

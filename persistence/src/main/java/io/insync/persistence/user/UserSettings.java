@@ -37,7 +37,31 @@ public record UserSettings(
     int journalIndexEvery,
     int maxContentBytes,
     int writeBatchMaxEvents,
-    int writeBatchMaxBytes) {
+    int writeBatchMaxBytes,
+    LoginPolicy loginPolicy,
+    int maxDevices,
+    boolean deliveryReceipts,
+    int syncFilterScanMax) {
+
+  /** Which other devices of a user a new login logs out ({@code insync.user.login-policy}). */
+  public enum LoginPolicy {
+    /** Any number of devices online at once. */
+    ANY,
+    /** One device per named platform: a new phone logs the old phone out, a desktop stays. */
+    ONE_PER_PLATFORM,
+    /** One device online at a time: any new login logs every other device out. */
+    ONE_DEVICE;
+
+    static LoginPolicy parse(String s) {
+      return switch (s.trim().toLowerCase(java.util.Locale.ROOT)) {
+        case "any" -> ANY;
+        case "one-per-platform" -> ONE_PER_PLATFORM;
+        case "one-device" -> ONE_DEVICE;
+        default -> throw new IllegalArgumentException(
+            "insync.user.login-policy must be any, one-per-platform or one-device, not '" + s + "'");
+      };
+    }
+  }
 
   public static UserSettings fromConfig(Config root) {
     Config c = root.getConfig("insync.user");
@@ -70,7 +94,11 @@ public record UserSettings(
         c.getInt("journal-index-every"),
         c.getInt("max-content-bytes"),
         c.getInt("write-batch-max-events"),
-        bytes(c, "write-batch-max-bytes"));
+        bytes(c, "write-batch-max-bytes"),
+        LoginPolicy.parse(c.getString("login-policy")),
+        c.getInt("max-devices"),
+        c.getBoolean("delivery-receipts"),
+        c.getInt("sync-filter-scan-max"));
     s.validate();
     return s;
   }
@@ -99,6 +127,8 @@ public record UserSettings(
     require(syncPageMaxBytes >= maxContentBytes, "sync-page-max-bytes must be >= max-content-bytes");
     require(outboundDedupWindow >= 1 && inboundSendersMax >= 1, "dedup windows must be positive");
     require(writeBatchMaxEvents >= 1 && writeBatchMaxBytes >= 1, "write batch bounds must be positive");
+    require(maxDevices >= 1, "max-devices must be >= 1");
+    require(syncFilterScanMax >= syncPageMax, "sync-filter-scan-max must be >= sync-page-max");
   }
 
   private static void require(boolean ok, String message) {

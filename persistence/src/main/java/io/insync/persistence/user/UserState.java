@@ -35,6 +35,14 @@ public final class UserState {
   /** A remembered send, for dedup of retries. */
   public record OutboundRecord(long seq, long serverTs) {}
 
+  /** A device of the user: its platform, its first accepted Auth, and whether it was removed. */
+  public record DeviceRecord(String platform, long registeredAt, boolean removed) {}
+
+  /** How far a peer's receipts in this inbox go: this user's messages to it up to these seqs were delivered / read. */
+  public record ReceiptMark(long delivered, long read) {
+    public static final ReceiptMark NONE = new ReceiptMark(0, 0);
+  }
+
   /** Bounds the state keeps; not persisted (they come from settings). */
   public record Limits(int tailSize, int tailMaxBytes, int outboundWindow, int inboundSendersMax, int indexEvery) {
     public static final Limits DEFAULT = new Limits(500, 1 << 20, 10_000, 10_000, 64);
@@ -64,6 +72,11 @@ public final class UserState {
   private long pendingBytes;
   private final Map<String, Long> deviceKeys = new HashMap<>();
   private final TreeMap<Long, Long> journalIndex = new TreeMap<>();
+  private final LinkedHashMap<String, DeviceRecord> devices = new LinkedHashMap<>();
+  /** Read marks by conversation (peer id, or "#" + group), least recently changed first. */
+  private final LinkedHashMap<String, Long> reads = new LinkedHashMap<>();
+  private final LinkedHashMap<String, ReceiptMark> receiptsFrom = new LinkedHashMap<>();
+  private boolean readReceiptsOff;
 
   public UserState(String userId, Limits limits) {
     this(userId, limits, false);
@@ -166,6 +179,43 @@ public final class UserState {
     return Collections.unmodifiableMap(deviceKeys);
   }
 
+  /** Every device ever registered (removed ones too), in registration order. */
+  public Map<String, DeviceRecord> devices() {
+    return Collections.unmodifiableMap(devices);
+  }
+
+  public DeviceRecord device(String device) {
+    return devices.get(device);
+  }
+
+  /** Registered devices that were not removed. */
+  public int activeDevices() {
+    int n = 0;
+    for (DeviceRecord d : devices.values()) if (!d.removed()) n++;
+    return n;
+  }
+
+  /** How far the user read the conversation (a peer's id, or "#" + group), 0 if never marked. */
+  public long readUpTo(String conversation) {
+    return reads.getOrDefault(conversation, 0L);
+  }
+
+  public Map<String, Long> reads() {
+    return Collections.unmodifiableMap(reads);
+  }
+
+  public ReceiptMark receiptsFrom(String peer) {
+    return receiptsFrom.getOrDefault(peer, ReceiptMark.NONE);
+  }
+
+  public Map<String, ReceiptMark> receiptMarks() {
+    return Collections.unmodifiableMap(receiptsFrom);
+  }
+
+  public boolean readReceiptsOff() {
+    return readReceiptsOff;
+  }
+
   /** The seq of the oldest item held in memory, or lastSeq + 1 when the tail is empty. */
   public long tailStart() {
     return tail.isEmpty() ? lastSeq + 1 : tail.peekFirst().seq();
@@ -244,6 +294,28 @@ public final class UserState {
       s.trim();
       return s;
     }
+    if (e instanceof UserEntity.ReceiptLogged r) return s.applyReceipt(r, sequenceNr);
+    if (e instanceof UserEntity.DeviceRegistered d) {
+      DeviceRecord before = s.devices.get(d.device());
+      s.devices.put(d.device(), new DeviceRecord(d.platform(), before == null ? d.at() : before.registeredAt(), false));
+      return s;
+    }
+    if (e instanceof UserEntity.DeviceRemoved d) {
+      DeviceRecord before = s.devices.get(d.device());
+      s.devices.put(d.device(), new DeviceRecord(before == null ? "" : before.platform(),
+          before == null ? d.at() : before.registeredAt(), true));
+      return s;
+    }
+    if (e instanceof UserEntity.ReadMarked r) {
+      Long before = s.reads.remove(r.conversation()); // re-insert: most recently changed last
+      s.reads.put(r.conversation(), before == null ? r.upTo() : Math.max(before, r.upTo()));
+      s.trim();
+      return s;
+    }
+    if (e instanceof UserEntity.PrefsChanged p) {
+      s.readReceiptsOff = p.readReceiptsOff();
+      return s;
+    }
     throw new IllegalArgumentException("unknown event " + e.getClass());
   }
 
@@ -271,6 +343,20 @@ public final class UserState {
     String key = e.dedupKey();
     Long before = inboundHighWater.remove(key); // re-insert: most recently delivered last
     inboundHighWater.put(key, before == null ? e.senderSeq() : Math.max(before, e.senderSeq()));
+    applyBookkeeping(e.bookkeeping());
+    trim();
+    return this;
+  }
+
+  private UserState applyReceipt(UserEntity.ReceiptLogged e, long sequenceNr) {
+    append(InboxItem.of(userId, e), sequenceNr);
+    Receipt r = e.receipt();
+    if (r.kind() != Receipt.Kind.GROUP) {
+      ReceiptMark before = receiptsFrom.remove(e.from());
+      if (before == null) before = ReceiptMark.NONE;
+      long read = r.kind() == Receipt.Kind.READ ? Math.max(before.read(), r.upTo()) : before.read();
+      receiptsFrom.put(e.from(), new ReceiptMark(Math.max(Math.max(before.delivered(), r.upTo()), read), read));
+    }
     applyBookkeeping(e.bookkeeping());
     trim();
     return this;
@@ -325,6 +411,17 @@ public final class UserState {
       senders.next();
       senders.remove();
     }
+    // read marks and receipt marks: as many conversations as senders are remembered
+    Iterator<String> marks = reads.keySet().iterator();
+    while (reads.size() > limits.inboundSendersMax() && marks.hasNext()) {
+      marks.next();
+      marks.remove();
+    }
+    Iterator<String> peers = receiptsFrom.keySet().iterator();
+    while (receiptsFrom.size() > limits.inboundSendersMax() && peers.hasNext()) {
+      peers.next();
+      peers.remove();
+    }
   }
 
   // ---------------------------------------------------------------- snapshot restore
@@ -355,6 +452,20 @@ public final class UserState {
     deviceKeys.putAll(keys);
     journalIndex.clear();
     journalIndex.putAll(index);
+    trim();
+  }
+
+  /** Used only when restoring from a snapshot (after {@link #restore}). */
+  public void restoreDevicesAndMarks(Map<String, DeviceRecord> deviceRecords, Map<String, Long> readMarks,
+      Map<String, ReceiptMark> receiptMarks, boolean receiptsOff) {
+    if (template) throw new IllegalStateException("the empty template is never changed");
+    devices.clear();
+    devices.putAll(deviceRecords);
+    reads.clear();
+    reads.putAll(readMarks);
+    receiptsFrom.clear();
+    receiptsFrom.putAll(receiptMarks);
+    readReceiptsOff = receiptsOff;
     trim();
   }
 

@@ -87,7 +87,8 @@ final class WriteBatcher extends BehaviorInterceptor<UserEntity.Command, UserEnt
 
   /** Commands that write: held while a write is in flight (or while older ones are held). */
   static boolean writes(UserEntity.Command c) {
-    return c instanceof UserEntity.SendMessage || c instanceof UserEntity.Deliver;
+    return c instanceof UserEntity.SendMessage || c instanceof UserEntity.Deliver
+        || c instanceof UserEntity.PeerReceipt || c instanceof UserEntity.GroupReceiptCounts;
   }
 
   @Override
