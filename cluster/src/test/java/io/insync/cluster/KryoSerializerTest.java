@@ -6,7 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import com.typesafe.config.ConfigFactory;
 import io.insync.cluster.serialization.KryoSerializer;
+import io.insync.persistence.group.GroupEntity;
 import io.insync.persistence.user.InboxItem;
+import io.insync.persistence.user.Receipt;
 import io.insync.persistence.user.MessageContent;
 import io.insync.persistence.user.UserEntity;
 import io.insync.protocol.ErrorCode;
@@ -76,6 +78,40 @@ class KryoSerializerTest {
             new io.insync.persistence.user.PresenceProtocol.PresentSession("phone", probe.getRef().narrow(), 17L),
             new io.insync.persistence.user.PresenceProtocol.PresentSession("tablet", probe.getRef().narrow(), 18L),
             new io.insync.persistence.user.PresenceProtocol.PresentSession("pc", probe.getRef().narrow(), 19L))));
+    for (Object m : messages) {
+      assertEquals(m, roundTrip(m), "round trip of " + m.getClass().getSimpleName());
+    }
+  }
+
+  @Test
+  void devicesReceiptsAndFiltersRoundTrip() {
+    TestProbe<Object> probe = kit.createTestProbe();
+    var counts = List.of(new Receipt.Count(3, 40, 12, 49), new Receipt.Count(4, 2, 0, 49));
+    InboxItem receipt = new InboxItem(6, "bob", "alice", "", "", 1_700_000_000_000L, MessageContent.EMPTY, 0, null,
+        Receipt.of(Receipt.Kind.READ, 5));
+    InboxItem groupReceipt = new InboxItem(7, "", "alice", "", "", 1_700_000_000_001L, MessageContent.EMPTY, 0, null,
+        Receipt.group("g1", counts));
+    List<Object> messages = List.of(
+        new UserEntity.Sync("phone", 4, 100, probe.getRef().narrow(),
+            new UserEntity.SyncFilter("#g1", io.insync.protocol.ItemKind.MESSAGE)),
+        new UserEntity.Sync("phone", 4, 100, probe.getRef().narrow(), new UserEntity.SyncFilter("bob", null)),
+        new UserEntity.SyncOk(List.of(receipt, groupReceipt), 7, false, 7),
+        new UserEntity.Connect("phone", probe.getRef().narrow(), 17L, probe.getRef().narrow(), "phone"),
+        new UserEntity.Connected(5, 0, ErrorCode.AUTH_FAILED, "device phone was removed"),
+        new UserEntity.MarkRead("phone", "#g1", 9, probe.getRef().narrow()),
+        new UserEntity.ListDevices("phone", probe.getRef().narrow()),
+        new UserEntity.DeviceList(List.of(new UserEntity.DeviceInfo("phone", "phone", 4, true, 17L),
+            new UserEntity.DeviceInfo("pc", "", 0, false, 18L))),
+        new UserEntity.RemoveDevice("phone", "pc", probe.getRef().narrow()),
+        new UserEntity.SetPrefs(true, probe.getRef().narrow()),
+        UserEntity.Done.OK,
+        new UserEntity.Done(ErrorCode.NOT_FOUND, "no device pc"),
+        new UserEntity.PeerReceipt("bob", Receipt.Kind.DELIVERED, 5),
+        new UserEntity.GroupReceiptCounts("g1", counts),
+        new UserEntity.LoggedOut("alice", "pc", ErrorCode.LOGGED_IN_ELSEWHERE, "logged in on phone"),
+        new GroupEntity.MemberReceipt("bob", Receipt.Kind.READ, 3),
+        new GroupEntity.GetReceipts("alice", 3, probe.getRef().narrow()),
+        new GroupEntity.Receipts("g1", 3, 2, List.of("bob", "cy"), List.of("bob")));
     for (Object m : messages) {
       assertEquals(m, roundTrip(m), "round trip of " + m.getClass().getSimpleName());
     }

@@ -34,6 +34,7 @@ public final class ClientOptions {
   private final Duration ackInterval;
   private final java.net.InetAddress localAddress;
   private final String clientVersion;
+  private final String platform;
 
   private ClientOptions(Builder b) {
     if (b.addresses.isEmpty()) {
@@ -64,6 +65,7 @@ public final class ClientOptions {
     }
     this.localAddress = b.localAddress;
     this.clientVersion = b.clientVersion;
+    this.platform = b.platform;
   }
 
   /** A new builder with the defaults. */
@@ -197,6 +199,11 @@ public final class ClientOptions {
     return clientVersion;
   }
 
+  /** Sent in {@code Auth.platform} ("" none). */
+  public String platform() {
+    return platform;
+  }
+
   private static Duration positive(Duration d, String name) {
     Objects.requireNonNull(d, name);
     if (d.isNegative() || d.isZero()) {
@@ -226,6 +233,7 @@ public final class ClientOptions {
     private Duration ackInterval = Duration.ofMillis(250);
     private java.net.InetAddress localAddress;
     private String clientVersion = "insync-java/0.1";
+    private String platform = "";
 
     private Builder() {}
 
@@ -372,6 +380,17 @@ public final class ClientOptions {
     /** Free text sent in {@code Auth.client_version}. */
     public Builder clientVersion(String v) {
       this.clientVersion = Objects.requireNonNull(v, "clientVersion");
+      return this;
+    }
+
+    /**
+     * Sent in {@code Auth.platform}: "phone", "tablet", "desktop", "web" or "" (default). The
+     * deployment's login policy may log out other devices of the same platform (see
+     * docs/protocol.md, "Devices").
+     */
+    public Builder platform(String p) {
+      this.platform = Objects.requireNonNull(p, "platform");
+      if (p.length() > 32) throw new IllegalArgumentException("platform is longer than 32 characters");
       return this;
     }
 

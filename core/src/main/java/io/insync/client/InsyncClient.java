@@ -10,6 +10,15 @@ import io.insync.protocol.GroupCreate;
 import io.insync.protocol.GroupEventType;
 import io.insync.protocol.GroupGet;
 import io.insync.protocol.GroupInfo;
+import io.insync.protocol.DeviceInfo;
+import io.insync.protocol.GroupReceipts;
+import io.insync.protocol.GroupReceiptsGet;
+import io.insync.protocol.ItemKind;
+import io.insync.protocol.ListDevices;
+import io.insync.protocol.MarkRead;
+import io.insync.protocol.RemoveDevice;
+import io.insync.protocol.SetPrefs;
+import io.insync.protocol.Sync;
 import io.insync.protocol.Error;
 import io.insync.protocol.ErrorCode;
 import io.insync.protocol.Redirect;
@@ -265,7 +274,76 @@ public final class InsyncClient implements AutoCloseable {
   }
 
   private CompletableFuture<GroupInfo> groupRequest(java.util.function.LongFunction<Envelope> build) {
-    CompletableFuture<GroupInfo> result = new CompletableFuture<>();
+    return answered(build, Envelope.CommandCase.GROUP_INFO, Envelope::getGroupInfo);
+  }
+
+  /**
+   * Marks the 1:1 conversation with {@code peer} read up to {@code upTo} (a seq of this user's
+   * inbox): stored for all of the user's devices, and the peer gets a read receipt unless read
+   * receipts are off ({@link #setReadReceipts}). Safe to repeat; a mark never goes back.
+   */
+  public CompletableFuture<Void> markRead(String peer, long upTo) {
+    return done(id -> Envelope.newBuilder().setRequestId(id).setMarkRead(MarkRead.newBuilder().setPeer(peer)
+        .setUpTo(upTo)).build());
+  }
+
+  /** {@link #markRead} for a group: the group counts the read for its senders. */
+  public CompletableFuture<Void> markGroupRead(String group, long upTo) {
+    return done(id -> Envelope.newBuilder().setRequestId(id).setMarkRead(MarkRead.newBuilder().setGroup(group)
+        .setUpTo(upTo)).build());
+  }
+
+  /** The user's registered devices, oldest first. */
+  public CompletableFuture<List<DeviceInfo>> listDevices() {
+    return answered(id -> Envelope.newBuilder().setRequestId(id).setListDevices(ListDevices.getDefaultInstance()).build(),
+        Envelope.CommandCase.DEVICE_LIST, env -> env.getDeviceList().getDevicesList());
+  }
+
+  /**
+   * Removes one of the user's devices (this one included): its session is closed and its token
+   * refused from then on. {@code NOT_FOUND} for a device never registered; safe to repeat.
+   */
+  public CompletableFuture<Void> removeDevice(String device) {
+    return done(id -> Envelope.newBuilder().setRequestId(id).setRemoveDevice(RemoveDevice.newBuilder()
+        .setDevice(device)).build());
+  }
+
+  /** Turns sending read receipts on (the default) or off for this user (all its devices). */
+  public CompletableFuture<Void> setReadReceipts(boolean on) {
+    return done(id -> Envelope.newBuilder().setRequestId(id).setSetPrefs(SetPrefs.newBuilder()
+        .setReadReceiptsOff(!on)).build());
+  }
+
+  /** Who got and read this user's message {@code groupSeq} in {@code group} (the sender only may ask). */
+  public CompletableFuture<GroupReceipts> groupReceipts(String group, long groupSeq) {
+    return answered(id -> Envelope.newBuilder().setRequestId(id).setGroupReceiptsGet(GroupReceiptsGet.newBuilder()
+        .setGroup(group).setGroupSeq(groupSeq)).build(), Envelope.CommandCase.GROUP_RECEIPTS,
+        Envelope::getGroupReceipts);
+  }
+
+  /**
+   * One page of a filtered view: items after {@code fromKey} of one conversation ({@code peer}, or
+   * {@code group}; null for any) and/or one {@code kind} (null for any). The answer's sync_key is
+   * the last seq the server looked at: page on from it, never ack it. No side effects.
+   */
+  public CompletableFuture<SyncResult> sync(long fromKey, int maxItems, String peer, String group, ItemKind kind) {
+    return answered(id -> {
+      Sync.Builder b = Sync.newBuilder().setSyncKey(fromKey).setMaxItems(Math.max(0, maxItems));
+      if (peer != null) b.setPeer(peer);
+      if (group != null) b.setGroup(group);
+      if (kind != null) b.setKind(kind);
+      return Envelope.newBuilder().setRequestId(id).setSync(b).build();
+    }, Envelope.CommandCase.SYNC_RESULT, Envelope::getSyncResult);
+  }
+
+  private CompletableFuture<Void> done(java.util.function.LongFunction<Envelope> build) {
+    return answered(build, Envelope.CommandCase.DONE, env -> null);
+  }
+
+  /** One request answered by {@code answer} (else by an Error, which fails the future). */
+  private <T> CompletableFuture<T> answered(java.util.function.LongFunction<Envelope> build,
+      Envelope.CommandCase answer, java.util.function.Function<Envelope, T> take) {
+    CompletableFuture<T> result = new CompletableFuture<>();
     onLoop(result, () -> {
       if (!isReady()) {
         result.completeExceptionally(new ConnectionLostException("not connected"));
@@ -273,7 +351,7 @@ public final class InsyncClient implements AutoCloseable {
       }
       request(build).whenComplete((env, err) -> {
         if (err != null) result.completeExceptionally(err);
-        else if (env.hasGroupInfo()) result.complete(env.getGroupInfo());
+        else if (env.getCommandCase() == answer) result.complete(take.apply(env));
         else if (env.hasError()) result.completeExceptionally(new ServerErrorException(env.getError()));
         else result.completeExceptionally(unexpected(env));
       });
@@ -420,7 +498,7 @@ public final class InsyncClient implements AutoCloseable {
       attemptFailed(new ConnectionLostException("token supplier failed", e), 0);
       return;
     }
-    request(id -> Envelopes.auth(id, token, options.clientVersion())).whenComplete((env, err) -> {
+    request(id -> Envelopes.auth(id, token, options.clientVersion(), options.platform())).whenComplete((env, err) -> {
       if (ch != channel) {
         return;
       }
@@ -455,8 +533,8 @@ public final class InsyncClient implements AutoCloseable {
 
   private void onAuthError(Error error) {
     ServerErrorException cause = new ServerErrorException("authentication refused", error);
-    if (error.getCode() == ErrorCode.AUTH_FAILED) {
-      authFailed(error);
+    if (error.getCode() == ErrorCode.AUTH_FAILED || error.getCode() == ErrorCode.LIMIT_EXCEEDED) {
+      authFailed(error); // a removed device, or one past the user's max-devices: retrying cannot cure it
     } else if (plan.established() || retryableAuthError(error.getCode())) {
       attemptFailed(cause, Backoff.retryAfterMs(error));
     } else {
@@ -483,13 +561,16 @@ public final class InsyncClient implements AutoCloseable {
 
   /**
    * Another connection of this user's device (another client instance with the same token's
-   * device) authenticated: reconnecting would only take the device back from it, and the two
-   * would evict each other forever. Stop as after AUTH_FAILED; {@link #connect()} takes over again.
+   * device) authenticated, or the login policy logged this device out for another one
+   * (LOGGED_IN_ELSEWHERE): reconnecting would only take the place back, and the two would evict
+   * each other forever. Stop as after AUTH_FAILED; {@link #connect()} takes over again.
    */
   private void sessionReplaced(Error error) {
     ServerErrorException cause = new ServerErrorException(
-        "another connection of this device took over (SESSION_REPLACED); the client stopped and will not "
-            + "reconnect; connect() again to take the device back", error);
+        (error.getCode() == ErrorCode.LOGGED_IN_ELSEWHERE
+            ? "another device of this user logged in (LOGGED_IN_ELSEWHERE: the login policy)"
+            : "another connection of this device took over (SESSION_REPLACED)")
+            + "; the client stopped and will not reconnect; connect() again to take the device back", error);
     plan.onAuthFailed();
     detach(cause, State.FAILED);
     Scheduler.cancel(reconnectTask);
@@ -607,7 +688,7 @@ public final class InsyncClient implements AutoCloseable {
     }
     if (error.getCode() == ErrorCode.AUTH_FAILED) {
       authFailed(error);
-    } else if (error.getCode() == ErrorCode.SESSION_REPLACED) {
+    } else if (error.getCode() == ErrorCode.SESSION_REPLACED || error.getCode() == ErrorCode.LOGGED_IN_ELSEWHERE) {
       sessionReplaced(error);
     } else if (error.getFatal()) {
       LOG.log(System.Logger.Level.DEBUG, "insync server sent fatal error {0}: {1}",

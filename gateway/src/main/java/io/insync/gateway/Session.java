@@ -74,7 +74,7 @@ public final class Session extends ExtensibleBehavior<Object> {
   private record AuthDone(long requestId, Device who, UserEntity.Connected connected, Throwable failure)
       implements Msg {}
 
-  private enum Request { SEND, SYNC, GROUP }
+  private enum Request { SEND, SYNC, GROUP, USER }
 
   /** @param clientMsgId the Send's (SEND), or the group's id (GROUP, and SEND to a group: {@code group}) */
   private record Answered(Request kind, long requestId, String clientMsgId, Object reply, Throwable failure,
@@ -238,14 +238,18 @@ public final class Session extends ExtensibleBehavior<Object> {
       return fatal(requestId, ErrorCode.UNAVAILABLE, "node is busy, retry later or connect elsewhere",
           retryAfter().authRefused(), null);
     }
+    if (env.getAuth().getPlatform().length() > 32) {
+      return fatal(requestId, ErrorCode.BAD_REQUEST, "platform is longer than 32 characters", 0, null);
+    }
     authTimer.cancel();
     authTimer = null;
     // the moment this session's Auth was accepted: its Connect and its presence entry carry it
     Device who = new Device(claims.user(), claims.device(), deps.clock().millis());
     // in the directory before the Connect is sent: an entity starting in between finds it there
     deps.presence().register(who.user(), who.device(), pushes, who.startedAt());
+    String platform = env.getAuth().getPlatform();
     askEntity(who, (ActorRef<UserEntity.Connected> replyTo) ->
-            new UserEntity.Connect(who.device(), pushes, who.startedAt(), replyTo),
+            new UserEntity.Connect(who.device(), pushes, who.startedAt(), replyTo, platform),
         (ok, err) -> new AuthDone(requestId, who, ok, err), false);
     return authenticating(who);
   }
@@ -256,6 +260,12 @@ public final class Session extends ExtensibleBehavior<Object> {
       held = null;
       return fatal(d.requestId(), ErrorCode.UNAVAILABLE, "user service not available, retry",
           retryAfter().entityTimeout(), d.who());
+    }
+    if (d.connected().refused() != null) {
+      // a removed device, or one past max-devices: its token is refused
+      held = null;
+      deps.presence().unregister(d.who().user(), pushes);
+      return fatal(d.requestId(), d.connected().refused(), d.connected().reason(), 0, d.who());
     }
     latestSeq = Math.max(latestSeq, d.connected().latestSeq());
     conn.reply(Wire.authOk(d.requestId(), d.who().user(), d.who().device(), d.connected(),
@@ -278,7 +288,8 @@ public final class Session extends ExtensibleBehavior<Object> {
     switch (env.getCommandCase()) {
       case SEND -> onSend(who, requestId, env.getSend());
       case SYNC -> onSync(who, env);
-      case GROUP_CREATE, GROUP_CHANGE, GROUP_GET -> onGroup(who, requestId, env);
+      case GROUP_CREATE, GROUP_CHANGE, GROUP_GET, GROUP_RECEIPTS_GET -> onGroup(who, requestId, env);
+      case MARK_READ, LIST_DEVICES, REMOVE_DEVICE, SET_PREFS -> onUserRequest(who, requestId, env);
       case ACK -> {
         deps.users().user(who.user()).tell(Wire.ackKey(who.device(), env.getAck()));
         conn.done();
@@ -333,6 +344,7 @@ public final class Session extends ExtensibleBehavior<Object> {
     String group = switch (env.getCommandCase()) {
       case GROUP_CREATE -> env.getGroupCreate().getGroup();
       case GROUP_CHANGE -> env.getGroupChange().getGroup();
+      case GROUP_RECEIPTS_GET -> env.getGroupReceiptsGet().getGroup();
       default -> env.getGroupGet().getGroup();
     };
     String problem = Ids.isValidUserId(group) ? Wire.groupProblem(env) : "group '" + group + "' is not a valid id";
@@ -349,9 +361,25 @@ public final class Session extends ExtensibleBehavior<Object> {
         (res, err) -> new Answered(Request.GROUP, requestId, group, res, err, group), true);
   }
 
+  /** MarkRead, ListDevices, RemoveDevice, SetPrefs: asked of the user's entity (each is safe to repeat). */
+  private void onUserRequest(Device who, long requestId, Envelope env) {
+    String problem = Wire.userRequestProblem(env);
+    if (problem != null) {
+      conn.reply(Wire.error(requestId, ErrorCode.BAD_REQUEST, problem, 0));
+      return;
+    }
+    if (!deps.admission().tryAcquire()) {
+      conn.reply(Wire.error(requestId, ErrorCode.UNAVAILABLE, "node is busy, retry later", retryAfter().nodeBusy()));
+      return;
+    }
+    askEntity(who, (ActorRef<Object> replyTo) -> Wire.userCommand(who.device(), env, replyTo),
+        (res, err) -> new Answered(Request.USER, requestId, null, res, err), true);
+  }
+
   private void onSync(Device who, Envelope env) {
     long requestId = env.getRequestId();
     String problem = Wire.syncKeyProblem(env.getSync().getSyncKey());
+    if (problem == null) problem = Wire.syncFilterProblem(env.getSync());
     if (problem != null) {
       conn.reply(Wire.error(requestId, ErrorCode.BAD_REQUEST, problem, 0));
       return;
@@ -370,6 +398,7 @@ public final class Session extends ExtensibleBehavior<Object> {
         case SEND -> "message " + a.clientMsgId() + " not yet confirmed; retry with the same client_msg_id";
         case SYNC -> "sync not answered in time, retry";
         case GROUP -> "group " + a.group() + " did not answer in time; retry (it is safe to repeat)";
+        case USER -> "not answered in time; retry (it is safe to repeat)";
       };
       return Wire.error(a.requestId(), ErrorCode.UNAVAILABLE, reason, retryAfter().entityTimeout());
     }
@@ -377,6 +406,7 @@ public final class Session extends ExtensibleBehavior<Object> {
       case SEND -> Wire.sendResult(a.requestId(), (UserEntity.SendResult) a.reply(), a.group());
       case SYNC -> Wire.syncResult(a.requestId(), (UserEntity.SyncResult) a.reply());
       case GROUP -> Wire.groupResult(a.requestId(), (io.insync.persistence.group.GroupEntity.Reply) a.reply());
+      case USER -> Wire.userResult(a.requestId(), a.reply());
     };
   }
 
@@ -465,6 +495,9 @@ public final class Session extends ExtensibleBehavior<Object> {
       // before AuthOk the client syncs anyway; after it, a slow client does not get pushes piled up
       if (authenticated) conn.push(Wire.notify(n));
       return Behaviors.same();
+    }
+    if (event instanceof UserEntity.LoggedOut out) {
+      return fatal(0, out.code(), out.reason(), 0, who);
     }
     if (event instanceof UserEntity.SessionReplaced) {
       return fatal(0, ErrorCode.SESSION_REPLACED, "device " + who.device() + " connected again elsewhere", 0, who);

@@ -87,6 +87,9 @@ final class Wire {
       GroupChange ch = env.getGroupChange();
       return new GroupEntity.Manage(user, action(ch.getChange()), ch.getMembersList(), "", replyTo);
     }
+    if (env.hasGroupReceiptsGet()) {
+      return new GroupEntity.GetReceipts(user, env.getGroupReceiptsGet().getGroupSeq(), replyTo);
+    }
     return new GroupEntity.GetInfo(user, replyTo);
   }
 
@@ -102,6 +105,11 @@ final class Wire {
           .setGroup(i.group()).setName(i.name()).setOwner(i.owner()).addAllAdmins(i.admins())
           .addAllMembers(i.members()).setLastSeq(i.lastSeq())).build();
     }
+    if (reply instanceof GroupEntity.Receipts r) {
+      return Envelope.newBuilder().setRequestId(requestId).setGroupReceipts(io.insync.protocol.GroupReceipts.newBuilder()
+          .setGroup(r.group()).setGroupSeq(r.groupSeq()).setRecipients(r.recipients())
+          .addAllDelivered(r.delivered()).addAllRead(r.read())).build();
+    }
     GroupEntity.Refused r = (GroupEntity.Refused) reply;
     return Envelopes.error(requestId, r.code(), r.reason(), 0, false);
   }
@@ -113,7 +121,73 @@ final class Wire {
    */
   static UserEntity.Sync sync(String device, Sync sync, ActorRef<UserEntity.SyncResult> replyTo) {
     int max = sync.getMaxItems() < 0 ? Integer.MAX_VALUE : sync.getMaxItems();
-    return new UserEntity.Sync(device, sync.getSyncKey(), max, replyTo);
+    return new UserEntity.Sync(device, sync.getSyncKey(), max, replyTo, filter(sync));
+  }
+
+  /** A Sync's filter, or null when it names no peer, group or kind. */
+  static UserEntity.SyncFilter filter(Sync sync) {
+    String conversation = !sync.getGroup().isEmpty() ? GroupTag.dedupKey(sync.getGroup()) : sync.getPeer();
+    ItemKind kind = sync.hasKind() ? sync.getKind() : null;
+    if (conversation.isEmpty() && kind == null) return null;
+    return new UserEntity.SyncFilter(conversation, kind);
+  }
+
+  /** Why a Sync's filter cannot be served, or null. */
+  static String syncFilterProblem(Sync sync) {
+    if (!sync.getPeer().isEmpty() && !sync.getGroup().isEmpty()) return "a Sync filters by peer or by group, not both";
+    if (!sync.getPeer().isEmpty() && !Ids.isValidUserId(sync.getPeer())) {
+      return "peer '" + sync.getPeer() + "' is not a valid user id";
+    }
+    if (!sync.getGroup().isEmpty() && !Ids.isValidUserId(sync.getGroup())) {
+      return "group '" + sync.getGroup() + "' is not a valid id";
+    }
+    if (sync.hasKind() && sync.getKind() == ItemKind.UNRECOGNIZED) return "unknown item kind " + sync.getKindValue();
+    return null;
+  }
+
+  /** Why a MarkRead, ListDevices, RemoveDevice or SetPrefs cannot be asked, or null. */
+  static String userRequestProblem(Envelope env) {
+    if (env.hasMarkRead()) {
+      io.insync.protocol.MarkRead m = env.getMarkRead();
+      if (m.getPeer().isEmpty() == m.getGroup().isEmpty()) return "MarkRead names a peer or a group (one of them)";
+      String id = m.getPeer().isEmpty() ? m.getGroup() : m.getPeer();
+      if (!Ids.isValidUserId(id)) return "'" + id + "' is not a valid id";
+      if (m.getUpTo() <= 0) return "up_to must be a seq of the inbox (from 1)";
+    }
+    if (env.hasRemoveDevice() && !Ids.isValidDeviceId(env.getRemoveDevice().getDevice())) {
+      return "device '" + env.getRemoveDevice().getDevice() + "' is not a valid device id";
+    }
+    return null;
+  }
+
+  /** The user entity command for a request {@link #userRequestProblem} accepted, from {@code device}. */
+  static UserEntity.Command userCommand(String device, Envelope env, ActorRef<Object> replyTo) {
+    return switch (env.getCommandCase()) {
+      case MARK_READ -> {
+        io.insync.protocol.MarkRead m = env.getMarkRead();
+        String conversation = m.getPeer().isEmpty() ? GroupTag.dedupKey(m.getGroup()) : m.getPeer();
+        yield new UserEntity.MarkRead(device, conversation, m.getUpTo(), replyTo.narrow());
+      }
+      case LIST_DEVICES -> new UserEntity.ListDevices(device, replyTo.narrow());
+      case REMOVE_DEVICE -> new UserEntity.RemoveDevice(device, env.getRemoveDevice().getDevice(), replyTo.narrow());
+      case SET_PREFS -> new UserEntity.SetPrefs(env.getSetPrefs().getReadReceiptsOff(), replyTo.narrow());
+      default -> throw new IllegalArgumentException("not a user request: " + env.getCommandCase());
+    };
+  }
+
+  /** The answer of a user request: Done, DeviceList, or an Error. */
+  static Envelope userResult(long requestId, Object reply) {
+    if (reply instanceof UserEntity.DeviceList l) {
+      io.insync.protocol.DeviceList.Builder b = io.insync.protocol.DeviceList.newBuilder();
+      for (UserEntity.DeviceInfo d : l.devices()) {
+        b.addDevices(io.insync.protocol.DeviceInfo.newBuilder().setDevice(d.device()).setPlatform(d.platform())
+            .setSyncKey(d.syncKey()).setOnline(d.online()).setRegisteredAtMs(d.registeredAt()));
+      }
+      return Envelope.newBuilder().setRequestId(requestId).setDeviceList(b).build();
+    }
+    UserEntity.Done done = (UserEntity.Done) reply;
+    if (done.code() != null) return Envelopes.error(requestId, done.code(), done.reason(), 0, false);
+    return Envelope.newBuilder().setRequestId(requestId).setDone(io.insync.protocol.Done.getDefaultInstance()).build();
   }
 
   /** Why a Sync key cannot be served (a uint64 at or above 2^63), or null if it can be asked for. */
@@ -184,6 +258,15 @@ final class Wire {
     Item.Builder b = Item.newBuilder()
         .setSeq(i.seq()).setFrom(i.from()).setTo(i.to()).setFromDevice(i.fromDevice())
         .setClientMsgId(i.clientMsgId()).setServerTs(i.serverTs()).setContent(c);
+    io.insync.persistence.user.Receipt receipt = i.receipt();
+    if (receipt != null) {
+      b.setKind(UserEntity.kindOf(i)).setReceiptUpTo(receipt.upTo());
+      if (!receipt.group().isEmpty()) b.setGroup(receipt.group());
+      for (io.insync.persistence.user.Receipt.Count n : receipt.counts()) {
+        b.addReceiptCounts(io.insync.protocol.ReceiptCount.newBuilder().setGroupSeq(n.groupSeq())
+            .setDelivered(n.delivered()).setRead(n.read()).setRecipients(n.recipients()));
+      }
+    }
     GroupTag g = i.group();
     if (g != null) {
       b.setGroup(g.group()).setGroupSeq(i.senderSeq());

@@ -64,6 +64,22 @@ public final class KryoRegistrations {
     k.register(UserEntity.SessionsFound.class, 319);
     k.register(io.insync.persistence.user.PresenceProtocol.Lookup.class, 320);
     k.register(io.insync.persistence.user.PresenceProtocol.PresentSession.class, 321);
+    // devices, receipts, sync filters
+    k.register(io.insync.persistence.user.Receipt.class, 322);
+    k.register(io.insync.persistence.user.Receipt.Kind.class, 323);
+    k.register(io.insync.persistence.user.Receipt.Count.class, 324);
+    k.register(UserEntity.SyncFilter.class, 325);
+    k.register(io.insync.protocol.ItemKind.class, 326);
+    k.register(UserEntity.MarkRead.class, 327);
+    k.register(UserEntity.ListDevices.class, 328);
+    k.register(UserEntity.DeviceList.class, 329);
+    k.register(UserEntity.DeviceInfo.class, 330);
+    k.register(UserEntity.RemoveDevice.class, 331);
+    k.register(UserEntity.SetPrefs.class, 332);
+    k.register(UserEntity.Done.class, 333);
+    k.register(UserEntity.PeerReceipt.class, 334);
+    k.register(UserEntity.GroupReceiptCounts.class, 335);
+    k.register(UserEntity.LoggedOut.class, 336);
 
     // delivery keepers (ids 400-419)
     k.register(io.insync.cluster.DeliveryKeeper.Keep.class, 400);
@@ -79,6 +95,9 @@ public final class KryoRegistrations {
     k.register(io.insync.persistence.group.GroupEntity.GetStatus.class, 507);
     k.register(io.insync.persistence.group.GroupEntity.Status.class, 508);
     k.register(io.insync.persistence.group.GroupEntity.KeepAlive.class, 509);
+    k.register(io.insync.persistence.group.GroupEntity.MemberReceipt.class, 510);
+    k.register(io.insync.persistence.group.GroupEntity.GetReceipts.class, 511);
+    k.register(io.insync.persistence.group.GroupEntity.Receipts.class, 512);
   }
 
   private static Class<?> actorRefAdapterClass() {

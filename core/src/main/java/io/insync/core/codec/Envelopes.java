@@ -50,9 +50,15 @@ public final class Envelopes {
 
   /** {@code Auth{token, client_version}}. */
   public static Envelope auth(long requestId, String token, String clientVersion) {
+    return auth(requestId, token, clientVersion, "");
+  }
+
+  /** {@code Auth{token, client_version, platform}}. */
+  public static Envelope auth(long requestId, String token, String clientVersion, String platform) {
     return Envelope.newBuilder()
         .setRequestId(requestId)
-        .setAuth(Auth.newBuilder().setToken(token).setClientVersion(nullToEmpty(clientVersion)))
+        .setAuth(Auth.newBuilder().setToken(token).setClientVersion(nullToEmpty(clientVersion))
+            .setPlatform(nullToEmpty(platform)))
         .build();
   }
 
