@@ -364,7 +364,12 @@ public final class UserEntity
 
   /** A receipt item at {@code seq} ({@code from}: the peer, "" on group receipts). */
   public record ReceiptLogged(long seq, String from, Receipt receipt, long serverTs, Bookkeeping bookkeeping)
-      implements Event {}
+      implements Event {
+    /** The same receipt at another seq. */
+    public ReceiptLogged withSeq(long at) {
+      return new ReceiptLogged(at, from, receipt, serverTs, bookkeeping);
+    }
+  }
 
   public record DeviceRegistered(String device, String platform, long at) implements Event {}
 

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import io.insync.persistence.proto.UserSnapshot;
 import io.insync.persistence.user.InboxItem;
 import io.insync.persistence.user.MessageContent;
+import io.insync.persistence.user.Receipt;
 import io.insync.persistence.user.UserEntity;
 import io.insync.persistence.user.UserState;
 import java.io.NotSerializableException;
@@ -80,6 +81,65 @@ class GoldenBytesTest {
     assertEquals(2, r.deviceKey("phone"));
     assertEquals(1, r.sentBefore("phone", "m-1").orElseThrow().seq());
     assertEquals(s.journalIndex(), r.journalIndex());
+  }
+
+  static final UserEntity.ReceiptLogged READ_RECEIPT = new UserEntity.ReceiptLogged(
+      6, "bob", Receipt.of(Receipt.Kind.READ, 4), 1700000000002L, UserEntity.Bookkeeping.EMPTY);
+  static final UserEntity.ReceiptLogged GROUP_RECEIPT = new UserEntity.ReceiptLogged(
+      7, "", Receipt.group("g1", List.of(new Receipt.Count(3, 2, 1, 4))), 1700000000003L, BK);
+
+  @Test
+  void receiptLoggedV1() throws Exception {
+    String read = "08061203626f621a04080110042082d095ffbc312a00";
+    String group = "08071a1008021a026731220808031002180120042083d095ffbc312a140a070a03626f62100312090a0570686f6e651007";
+    assertEquals(UserEventSerializer.RECEIPT_LOGGED_V1, serializer.manifest(READ_RECEIPT));
+    assertEquals(read, hex(READ_RECEIPT));
+    assertEquals(group, hex(GROUP_RECEIPT));
+    assertEquals(READ_RECEIPT, serializer.fromBinary(HEX.parseHex(read), "RL1"));
+    assertEquals(GROUP_RECEIPT, serializer.fromBinary(HEX.parseHex(group), "RL1"));
+  }
+
+  @Test
+  void devicesReadsAndPrefsV1() throws Exception {
+    var registered = new UserEntity.DeviceRegistered("phone", "phone", 1700000000004L);
+    var removed = new UserEntity.DeviceRemoved("pc", 1700000000005L);
+    var readPeer = new UserEntity.ReadMarked("bob", 9);
+    var readGroup = new UserEntity.ReadMarked("#g1", 10);
+    var prefs = new UserEntity.PrefsChanged(true);
+    Map<Object, String> golden = new java.util.LinkedHashMap<>();
+    golden.put(registered, "0a0570686f6e65120570686f6e651884d095ffbc31");
+    golden.put(removed, "0a0270631085d095ffbc31");
+    golden.put(readPeer, "0a03626f621809");
+    golden.put(readGroup, "12026731180a");
+    golden.put(prefs, "0801");
+    assertEquals(List.of("DR1", "DX1", "RM1", "RM1", "PC1"),
+        golden.keySet().stream().map(serializer::manifest).toList());
+    for (Map.Entry<Object, String> e : golden.entrySet()) {
+      assertEquals(e.getValue(), hex(e.getKey()), "bytes of " + e.getKey());
+      assertEquals(e.getKey(), serializer.fromBinary(HEX.parseHex(e.getValue()), serializer.manifest(e.getKey())));
+    }
+  }
+
+  @Test
+  void snapshotKeepsDevicesReadsAndReceipts() throws Exception {
+    UserState s = new UserState("alice", UserState.Limits.DEFAULT);
+    s.apply(new UserEntity.MessageSent(1, "bob", "phone", "m-1", MessageContent.text("a"), 10, UserEntity.Bookkeeping.EMPTY), 1);
+    s.apply(READ_RECEIPT.withSeq(2), 2);
+    s.apply(GROUP_RECEIPT.withSeq(3), 3);
+    s.apply(new UserEntity.DeviceRegistered("phone", "phone", 5), 4);
+    s.apply(new UserEntity.DeviceRegistered("pc", "desktop", 6), 5);
+    s.apply(new UserEntity.DeviceRemoved("pc", 7), 6);
+    s.apply(new UserEntity.ReadMarked("#g1", 3), 7);
+    s.apply(new UserEntity.PrefsChanged(true), 8);
+    UserSnapshot back = (UserSnapshot) serializer.fromBinary(serializer.toBinary(StoreCodec.toSnapshot(s)), "SN1");
+    UserState r = StoreCodec.fromSnapshot("alice", UserState.Limits.DEFAULT, back);
+    assertEquals(s.tail(), r.tail());
+    assertEquals(s.devices(), r.devices());
+    assertEquals(new UserState.DeviceRecord("desktop", 6, true), r.device("pc"));
+    assertEquals(3, r.readUpTo("#g1"));
+    assertEquals(new UserState.ReceiptMark(4, 4), r.receiptsFrom("bob"));
+    assertEquals(true, r.readReceiptsOff());
+    assertEquals(1, r.activeDevices());
   }
 
   @Test

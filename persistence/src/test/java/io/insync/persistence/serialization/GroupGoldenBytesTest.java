@@ -72,4 +72,26 @@ class GroupGoldenBytesTest {
     assertEquals(List.copyOf(s.log().values()), List.copyOf(back.log().values()));
     assertEquals(new GroupState.PostRecord(2, 1700000000001L), back.postedBefore("bob", "phone", "m-1"));
   }
+
+  static final GroupEntity.ReceiptsSaved RECEIPTS = new GroupEntity.ReceiptsSaved(Map.of(
+      "ann", new GroupState.ReceiptMark(2, 1), "cy", new GroupState.ReceiptMark(2, 2)));
+
+  @Test
+  void receiptsSavedV1() throws Exception {
+    String golden = "0a090a03616e6e100218010a080a02637910021802";
+    assertEquals("GR1", groups.manifest(RECEIPTS));
+    assertEquals(golden, HEX.formatHex(groups.toBinary(RECEIPTS)));
+    assertEquals(RECEIPTS, groups.fromBinary(HEX.parseHex(golden), "GR1"));
+  }
+
+  @Test
+  void snapshotKeepsReceiptMarksAndTheSenders() throws Exception {
+    GroupState s = GroupState.empty("g1", 100).apply(CREATED).apply(POSTED).apply(RECEIPTS);
+    GroupState back = GroupCodec.fromSnapshot(
+        (GroupSnapshot) groups.fromBinary(groups.toBinary(GroupCodec.toSnapshot(s)), "GS1"), 100);
+    assertEquals(Map.of("ann", new GroupState.ReceiptMark(2, 1), "cy", new GroupState.ReceiptMark(2, 2)),
+        back.receipts());
+    assertEquals("bob", back.senderOf(2));
+    assertEquals(null, back.senderOf(1)); // a membership entry, not a message
+  }
 }
