@@ -535,6 +535,8 @@ public final class InsyncClient implements AutoCloseable {
     ServerErrorException cause = new ServerErrorException("authentication refused", error);
     if (error.getCode() == ErrorCode.AUTH_FAILED || error.getCode() == ErrorCode.LIMIT_EXCEEDED) {
       authFailed(error); // a removed device, or one past the user's max-devices: retrying cannot cure it
+    } else if (error.getCode() == ErrorCode.LOGGED_IN_ELSEWHERE) {
+      sessionReplaced(error); // a later login of another device won: retrying would log that one out
     } else if (plan.established() || retryableAuthError(error.getCode())) {
       attemptFailed(cause, Backoff.retryAfterMs(error));
     } else {

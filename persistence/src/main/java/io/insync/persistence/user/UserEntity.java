@@ -1028,10 +1028,13 @@ public final class UserEntity
           "user has " + state.activeDevices() + " devices, the most allowed (max-devices); remove one first"));
     }
     String platform = c.platform().isEmpty() && known != null ? known.platform() : c.platform();
+    if (!applyLoginPolicy(state, c.device(), platform, c.sessionStartedAt())) {
+      return Effect().reply(c.replyTo(), new Connected(state.lastSeq(), 0, ErrorCode.LOGGED_IN_ELSEWHERE,
+          "another device of " + userId + " logged in later (login policy " + settings.loginPolicy() + ")"));
+    }
     if (!register(c.device(), c.session(), c.sessionStartedAt())) {
       return Effect().reply(c.replyTo(), new Connected(state.lastSeq(), deviceKey(state, c.device())));
     }
-    applyLoginPolicy(state, c.device(), platform, c.sessionStartedAt());
     if (known != null && known.platform().equals(platform)) {
       return Effect().reply(c.replyTo(), new Connected(state.lastSeq(), deviceKey(state, c.device())));
     }
@@ -1046,25 +1049,30 @@ public final class UserEntity
 
   /**
    * The sessions a new session of {@code device} displaces under the login policy are logged out
-   * (LOGGED_IN_ELSEWHERE). Only older sessions: a delayed Connect never logs out a newer login.
+   * (LOGGED_IN_ELSEWHERE). Only older ones: if a displacing session is newer than this one (this is
+   * a delayed Connect), this one is the session that goes; returns false then.
    */
-  private void applyLoginPolicy(UserState state, String device, String platform, long startedAt) {
-    if (settings.loginPolicy() == UserSettings.LoginPolicy.ANY) return;
-    if (settings.loginPolicy() == UserSettings.LoginPolicy.ONE_PER_PLATFORM && platform.isEmpty()) return;
-    var it = sessions.entrySet().iterator();
-    while (it.hasNext()) {
-      var e = it.next();
+  private boolean applyLoginPolicy(UserState state, String device, String platform, long startedAt) {
+    if (settings.loginPolicy() == UserSettings.LoginPolicy.ANY) return true;
+    if (settings.loginPolicy() == UserSettings.LoginPolicy.ONE_PER_PLATFORM && platform.isEmpty()) return true;
+    List<String> displaced = new ArrayList<>();
+    for (Map.Entry<String, DeviceSession> e : sessions.entrySet()) {
       String other = e.getKey();
-      if (other.equals(device) || e.getValue().startedAt() > startedAt) continue;
+      if (other.equals(device)) continue;
       if (settings.loginPolicy() == UserSettings.LoginPolicy.ONE_PER_PLATFORM) {
         UserState.DeviceRecord r = state.device(other);
         if (r == null || !platform.equals(r.platform())) continue;
       }
-      it.remove();
-      ctx.unwatch(e.getValue().ref());
-      e.getValue().ref().tell(new LoggedOut(userId, other, ErrorCode.LOGGED_IN_ELSEWHERE,
+      if (e.getValue().startedAt() > startedAt) return false; // a newer login displaces this one
+      displaced.add(other);
+    }
+    for (String other : displaced) {
+      DeviceSession gone = sessions.remove(other);
+      ctx.unwatch(gone.ref());
+      gone.ref().tell(new LoggedOut(userId, other, ErrorCode.LOGGED_IN_ELSEWHERE,
           "logged in on device " + device + (platform.isEmpty() ? "" : " (" + platform + ")")));
     }
+    return true;
   }
 
   private ReplyEffect<Event, UserState> onSessionsFound(UserState state, SessionsFound f) {
