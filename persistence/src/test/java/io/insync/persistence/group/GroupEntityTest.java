@@ -40,6 +40,7 @@ class GroupEntityTest {
               insync.user.retry-max = 200ms
               insync.group.max-members = 5
               insync.group.cursor-flush = 100ms
+              insync.group.receipt-flush = 100ms
               """))
           .withFallback(ConfigFactory.load()));
 
@@ -207,5 +208,45 @@ class GroupEntityTest {
     UserEntity.Deliver again = confirmNext(member("ann"));
     assertEquals(2, again.items().get(0).senderSeq());
     assertEquals(new GroupTag(id, Action.MESSAGE, List.of(), ""), again.items().get(0).group());
+  }
+
+  /** The next GroupReceiptCounts the member's entity gets (deliveries to it are skipped). */
+  static UserEntity.GroupReceiptCounts nextCounts(TestProbe<UserEntity.Command> p) {
+    long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+    while (System.nanoTime() < deadline) {
+      UserEntity.Command c = p.receiveMessage(Duration.ofSeconds(5));
+      if (c instanceof UserEntity.GroupReceiptCounts counts) return counts;
+    }
+    throw new AssertionError("no receipt counts");
+  }
+
+  @Test
+  void membersReceiptsAreCountedForTheSenderAndShownOnlyToIt() {
+    String id = "g-" + UUID.randomUUID();
+    var g = group(id);
+    manage(g, "ann", Action.CREATED, "bob", "cy", "dan");           // seq 1
+    assertInstanceOf(UserEntity.SendAccepted.class, post(g, "ann", "m1")); // seq 2
+    assertInstanceOf(UserEntity.SendAccepted.class, post(g, "bob", "m2")); // seq 3
+    g.runCommand(new GroupEntity.MemberReceipt("bob", io.insync.persistence.user.Receipt.Kind.DELIVERED, 3));
+    g.runCommand(new GroupEntity.MemberReceipt("cy", io.insync.persistence.user.Receipt.Kind.READ, 2));
+    g.runCommand(new GroupEntity.MemberReceipt("dan", io.insync.persistence.user.Receipt.Kind.DELIVERED, 2));
+    g.runCommand(new GroupEntity.MemberReceipt("zed", io.insync.persistence.user.Receipt.Kind.READ, 3)); // not a member
+    UserEntity.GroupReceiptCounts forAnn = nextCounts(member("ann"));
+    assertEquals(id, forAnn.group());
+    // m1 went to bob, cy, dan: all three have it, cy read it
+    assertEquals(List.of(new io.insync.persistence.user.Receipt.Count(2, 3, 1, 3)), forAnn.counts());
+    UserEntity.GroupReceiptCounts forBob = nextCounts(member("bob"));
+    assertEquals(List.of(new io.insync.persistence.user.Receipt.Count(3, 0, 0, 3)), forBob.counts());
+    Reply receipts = g.<Reply>runCommand(r -> new GroupEntity.GetReceipts("ann", 2, r)).reply();
+    assertEquals(new GroupEntity.Receipts(id, 2, 3, List.of("bob", "cy", "dan"), List.of("cy")), receipts);
+    assertEquals(ErrorCode.FORBIDDEN, ((Refused) g.<Reply>runCommand(r -> new GroupEntity.GetReceipts("bob", 2, r))
+        .reply()).code());
+    assertEquals(ErrorCode.NOT_FOUND, ((Refused) g.<Reply>runCommand(r -> new GroupEntity.GetReceipts("ann", 1, r))
+        .reply()).code());
+    // a receipt that moves nothing is not counted again
+    g.runCommand(new GroupEntity.MemberReceipt("dan", io.insync.persistence.user.Receipt.Kind.DELIVERED, 1));
+    // saved: the counts survive a restart
+    g.restart();
+    assertEquals(receipts, g.<Reply>runCommand(r -> new GroupEntity.GetReceipts("ann", 2, r)).reply());
   }
 }
