@@ -37,6 +37,7 @@ class UserEntityDevicesTest {
           .withFallback(ConfigFactory.parseString("""
               insync.user.tail-size = 50
               insync.user.bookkeeping-flush = 200ms
+              insync.user.delivery-receipts = on
               insync.user.sync-page-max = 5
               insync.user.sync-filter-scan-max = 6
               """))
