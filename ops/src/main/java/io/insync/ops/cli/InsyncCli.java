@@ -14,6 +14,7 @@ import picocli.CommandLine.Mixin;
     subcommands = {
         UpCommand.class, InsyncCli.NodeCommand.class, CassandraCommand.class, TokenCommand.class,
         SendCommand.class, SyncCommand.class, ChatCommand.class, BenchCommand.class, AdminCommand.class,
+        DevicesCommand.class, ReadCommand.class,
         CommandLine.HelpCommand.class})
 public final class InsyncCli implements Runnable {
 
