@@ -13,7 +13,7 @@ import picocli.CommandLine.Mixin;
         "             Gatling scenarios over WebSocket; see docs/loadtest.md"},
     subcommands = {
         UpCommand.class, InsyncCli.NodeCommand.class, CassandraCommand.class, TokenCommand.class,
-        SendCommand.class, SyncCommand.class, ChatCommand.class, BenchCommand.class, AdminCommand.class,
+        SendCommand.class, SyncCommand.class, GroupCommand.class, ChatCommand.class, BenchCommand.class, AdminCommand.class,
         CommandLine.HelpCommand.class})
 public final class InsyncCli implements Runnable {
 
