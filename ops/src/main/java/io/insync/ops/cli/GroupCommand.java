@@ -74,12 +74,21 @@ final class GroupCommand implements Runnable {
     }
   }
 
+  /** A request by --user (required). */
+  abstract static class ActingCommand extends GroupClientCommand {
+    @Option(names = "--user", required = true, description = "who acts: the owner of a new group, the member who "
+        + "changes or posts") String user;
+
+    @Override
+    String user() {
+      return user;
+    }
+  }
+
   @Command(name = "create", mixinStandardHelpOptions = true,
       description = "Create a group owned by --user; print it as one JSON line "
           + "{\"group\":…,\"name\":…,\"owner\":…,\"admins\":[…],\"members\":[…],\"last_seq\":…}.")
-  static final class Create extends GroupClientCommand {
-    @Option(names = "--user", required = true, description = "the owner") String user;
-
+  static final class Create extends ActingCommand {
     @Option(names = "--name", required = true) String name;
 
     @Option(names = "--members", split = ",", paramLabel = "A,B,...", description = "members besides the owner")
@@ -89,11 +98,6 @@ final class GroupCommand implements Runnable {
         + "with the group as it is") String group;
 
     @Override
-    String user() {
-      return user;
-    }
-
-    @Override
     Integer request(InsyncClient client) throws Exception {
       String id = group != null ? group : "g-" + UUID.randomUUID();
       System.out.println(Json.group(get(client.createGroup(id, name, members))));
@@ -101,43 +105,46 @@ final class GroupCommand implements Runnable {
     }
   }
 
-  /** Options of a change by --user to --group. */
-  abstract static class ChangeCommand extends GroupClientCommand {
-    @Option(names = "--user", required = true, description = "who makes the change") String user;
-
+  /** A request by --user about --group. */
+  abstract static class InGroupCommand extends ActingCommand {
     @Option(names = "--group", required = true) String group;
+  }
+
+  /** A change naming members: add or remove. */
+  abstract static class MemberChange extends InGroupCommand {
+    @Option(names = "--member", required = true, split = ",", paramLabel = "V[,W...]") List<String> member;
+
+    private final GroupEventType type;
+
+    MemberChange(GroupEventType type) {
+      this.type = type;
+    }
 
     @Override
-    String user() {
-      return user;
+    Integer request(InsyncClient client) throws Exception {
+      return change(client, group, type, member);
     }
   }
 
   @Command(name = "add", mixinStandardHelpOptions = true,
       description = "Add --member (the owner or an admin may); print the group as JSON.")
-  static final class Add extends ChangeCommand {
-    @Option(names = "--member", required = true, split = ",", paramLabel = "V[,W...]") List<String> member;
-
-    @Override
-    Integer request(InsyncClient client) throws Exception {
-      return change(client, group, GroupEventType.GROUP_JOINED, member);
+  static final class Add extends MemberChange {
+    Add() {
+      super(GroupEventType.GROUP_JOINED);
     }
   }
 
   @Command(name = "remove", mixinStandardHelpOptions = true,
       description = "Remove --member (the owner or an admin may; only the owner removes an admin); print the group as JSON.")
-  static final class Remove extends ChangeCommand {
-    @Option(names = "--member", required = true, split = ",", paramLabel = "V[,W...]") List<String> member;
-
-    @Override
-    Integer request(InsyncClient client) throws Exception {
-      return change(client, group, GroupEventType.GROUP_REMOVED, member);
+  static final class Remove extends MemberChange {
+    Remove() {
+      super(GroupEventType.GROUP_REMOVED);
     }
   }
 
   @Command(name = "leave", mixinStandardHelpOptions = true,
       description = "--user leaves the group (any member but the owner); print the group as JSON.")
-  static final class Leave extends ChangeCommand {
+  static final class Leave extends InGroupCommand {
     @Override
     Integer request(InsyncClient client) throws Exception {
       return change(client, group, GroupEventType.GROUP_LEFT, List.of());
@@ -182,20 +189,11 @@ final class GroupCommand implements Runnable {
   @Command(name = "send", mixinStandardHelpOptions = true,
       description = "Post to a group (members only); print the ack as one JSON line "
           + "{\"client_msg_id\":…,\"seq\":…,\"group\":…} (seq: the message's place in the group's log).")
-  static final class Send extends GroupClientCommand {
-    @Option(names = "--user", required = true, description = "the posting member") String user;
-
-    @Option(names = "--group", required = true) String group;
-
+  static final class Send extends InGroupCommand {
     @Option(names = "--text", required = true) String text;
 
     @Option(names = "--client-msg-id", description = "id of the message; reuse it to retry a post without "
         + "duplicating it (default: random)") String clientMsgId;
-
-    @Override
-    String user() {
-      return user;
-    }
 
     @Override
     Integer request(InsyncClient client) throws Exception {
