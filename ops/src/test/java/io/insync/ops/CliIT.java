@@ -102,6 +102,62 @@ class CliIT {
   }
 
   @Test
+  void groupsAsInTheReadme() throws Exception {
+    String run = UUID.randomUUID().toString().substring(0, 8);
+    String ann = "ann-" + run, bob = "bob-" + run, cy = "cy-" + run, dan = "dan-" + run, eve = "eve-" + run;
+    String group = "g-" + run;
+    Run created = cli("group", "create", "--user", ann, "--name", "team", "--members", bob + "," + cy, "--group", group);
+    assertEquals(0, created.exit(), created.err());
+    assertEquals(List.of("{\"group\":\"" + group + "\",\"name\":\"team\",\"owner\":\"" + ann + "\",\"admins\":[],"
+        + "\"members\":[\"" + ann + "\",\"" + bob + "\",\"" + cy + "\"],\"last_seq\":1}"), created.out());
+
+    Run added = cli("group", "add", "--user", ann, "--group", group, "--member", dan);
+    assertEquals(0, added.exit(), added.err());
+    assertTrue(added.out().get(0).contains("\"members\":[\"" + ann + "\",\"" + bob + "\",\"" + cy + "\",\"" + dan + "\"]"),
+        added.out().toString());
+    Run removed = cli("group", "remove", "--user", ann, "--group", group, "--member", cy);
+    assertEquals(0, removed.exit(), removed.err());
+    assertTrue(removed.out().get(0).contains("\"members\":[\"" + ann + "\",\"" + bob + "\",\"" + dan + "\"]"),
+        removed.out().toString());
+    Run left = cli("group", "leave", "--user", dan, "--group", group);
+    assertEquals(0, left.exit(), left.err());
+
+    Run json = cli("group", "members", "--user", bob, "--group", group, "--json");
+    assertEquals(0, json.exit(), json.err());
+    assertEquals(List.of("{\"group\":\"" + group + "\",\"name\":\"team\",\"owner\":\"" + ann + "\",\"admins\":[],"
+        + "\"members\":[\"" + ann + "\",\"" + bob + "\"],\"last_seq\":4}"), json.out());
+    Run plain = cli("group", "members", "--user", bob, "--group", group);
+    assertEquals(List.of(ann + "\towner", bob + "\tmember"), plain.out());
+
+    Run sent = cli("group", "send", "--user", ann, "--group", group, "--text", "hi all", "--client-msg-id", "gm1");
+    assertEquals(0, sent.exit(), sent.err());
+    assertEquals(List.of("{\"client_msg_id\":\"gm1\",\"seq\":5,\"group\":\"" + group + "\"}"), sent.out());
+
+    // the fan-out follows the ack: read bob's inbox (without acking) until the post is there
+    List<String> items = List.of();
+    for (long until = System.nanoTime() + 30_000_000_000L; System.nanoTime() < until; Thread.sleep(200)) {
+      items = cli("sync", "--user", bob, "--json", "--from-key", "0", "--no-ack").out();
+      if (items.stream().anyMatch(l -> l.contains("\"client_msg_id\":\"gm1\""))) break;
+    }
+    String post = items.stream().filter(l -> l.contains("\"client_msg_id\":\"gm1\"")).findFirst().orElseThrow(
+        () -> new AssertionError("bob never got the post"));
+    assertTrue(post.contains("\"from\":\"" + ann + "\",\"to\":\"" + bob + "\""), post);
+    assertTrue(post.contains("\"text\":\"hi all\""), post);
+    assertTrue(post.contains("\"kind\":\"MESSAGE\",\"group\":\"" + group + "\",\"group_seq\":5,"), post);
+    assertTrue(items.get(0).contains("\"kind\":\"GROUP_EVENT\",\"group\":\"" + group + "\",\"group_seq\":1,"
+        + "\"group_event\":{\"type\":\"GROUP_CREATED\",\"members\":["), items.get(0));
+    assertTrue(items.get(0).contains("\"name\":\"team\"}"), items.get(0));
+
+    Run forbidden = cli("group", "send", "--user", eve, "--group", group, "--text", "let me in", "--timeout", "5s");
+    assertNotEquals(0, forbidden.exit());
+    assertEquals(List.of(), forbidden.out());
+    assertTrue(forbidden.err().contains("FORBIDDEN"), forbidden.err());
+    Run notMember = cli("group", "members", "--user", eve, "--group", group);
+    assertNotEquals(0, notMember.exit());
+    assertTrue(notMember.err().contains("FORBIDDEN"), notMember.err());
+  }
+
+  @Test
   void tokenPrintsAVerifiableToken() {
     Run t = cli("token", "--user", "alice", "--device", "d1");
     assertEquals(0, t.exit());

@@ -6,6 +6,7 @@ import io.insync.client.InsyncClient;
 import io.insync.core.auth.TokenSigner;
 import io.insync.protocol.AuthOk;
 import io.insync.protocol.Item;
+import io.insync.protocol.ItemKind;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.time.Instant;
@@ -64,8 +65,15 @@ abstract class ClientCommands {
     return f.get(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
   }
 
+  /** {@code #SEQ [GROUP] FROM -> TO: TEXT}; a group event as its type and whom it names; other kinds by name. */
   static String human(Item i) {
-    return String.format("#%d %s -> %s: %s", i.getSeq(), i.getFrom(), i.getTo(),
+    String group = i.getGroup().isEmpty() ? "" : " [" + i.getGroup() + "]";
+    if (i.hasGroupEvent()) {
+      return String.format("#%d%s %s %s %s", i.getSeq(), group, i.getFrom(), i.getGroupEvent().getType(),
+          String.join(",", i.getGroupEvent().getMembersList()));
+    }
+    String kind = i.getKind() == ItemKind.MESSAGE ? "" : " (" + Json.kind(i) + ")";
+    return String.format("#%d%s%s %s -> %s: %s", i.getSeq(), group, kind, i.getFrom(), i.getTo(),
         i.getContent().getText().isEmpty() && i.getContent().getData().size() > 0
             ? "(" + i.getContent().getData().size() + " bytes of " + i.getContent().getType() + ")"
             : i.getContent().getText());

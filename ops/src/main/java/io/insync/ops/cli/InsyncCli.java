@@ -13,8 +13,8 @@ import picocli.CommandLine.Mixin;
         "             Gatling scenarios over WebSocket; see docs/loadtest.md"},
     subcommands = {
         UpCommand.class, InsyncCli.NodeCommand.class, CassandraCommand.class, TokenCommand.class,
-        SendCommand.class, SyncCommand.class, ChatCommand.class, BenchCommand.class, AdminCommand.class,
-        DevicesCommand.class, ReadCommand.class,
+        SendCommand.class, SyncCommand.class, GroupCommand.class, DevicesCommand.class, ReadCommand.class,
+        ChatCommand.class, BenchCommand.class, AdminCommand.class,
         CommandLine.HelpCommand.class})
 public final class InsyncCli implements Runnable {
 

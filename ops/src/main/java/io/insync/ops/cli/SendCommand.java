@@ -49,7 +49,7 @@ final class SendCommand extends ClientCommands implements Callable<Integer> {
               failed.incrementAndGet();
               System.err.println("send " + id + " failed: " + InsyncCli.rootMessage(err));
             } else {
-              System.out.println("{\"client_msg_id\":" + Json.str(ack.getClientMsgId()) + ",\"seq\":" + ack.getSeq() + "}");
+              System.out.println(Json.ack(ack));
               System.out.flush();
             }
           }
