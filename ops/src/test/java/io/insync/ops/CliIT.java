@@ -158,6 +158,49 @@ class CliIT {
   }
 
   @Test
+  void readReceiptsAndDevicesAsInTheReadme() {
+    String run = UUID.randomUUID().toString().substring(0, 8);
+    String alice = "ra-" + run;
+    String bob = "rb-" + run;
+    Run sent = cli("send", "--from", alice, "--to", bob, "--text", "read me", "--client-msg-id", "r1");
+    assertEquals(0, sent.exit(), sent.err());
+    Run synced = cli("sync", "--user", bob, "--device", "phone", "--json");
+    assertEquals(1, synced.out().size(), synced.out().toString());
+    Run read = cli("read", "--user", bob, "--device", "phone", "--peer", alice, "--up-to", "1");
+    assertEquals(0, read.exit(), read.err());
+    assertEquals(List.of("{\"read\":\"" + alice + "\",\"up_to\":1}"), read.out());
+    // alice's inbox: her message (seq 1), then bob's read receipt for it
+    List<String> aliceItems = List.of();
+    for (int attempt = 0; attempt < 100 && aliceItems.size() < 2; attempt++) {
+      aliceItems = cli("sync", "--user", alice, "--json", "--from-key", "0", "--no-ack").out();
+    }
+    assertEquals(2, aliceItems.size(), aliceItems.toString());
+    String receipt = aliceItems.get(1);
+    assertTrue(receipt.contains("\"kind\":\"READ_RECEIPT\""), receipt);
+    assertTrue(receipt.contains("\"from\":\"" + bob + "\""), receipt);
+    assertTrue(receipt.contains("\"receipt_up_to\":1"), receipt);
+    assertNotEquals(0, cli("read", "--user", bob, "--up-to", "1").exit(), "neither --peer nor --group");
+
+    // bob's devices: phone (synced and read above), and the CLI's own device for this command
+    Run list = cli("devices", "list", "--user", bob);
+    assertEquals(0, list.exit(), list.err());
+    assertTrue(list.out().stream().anyMatch(l -> l.startsWith("{\"device\":\"phone\",\"platform\":\"\",\"sync_key\":1,")),
+        list.out().toString());
+    assertTrue(list.out().stream().anyMatch(l -> l.startsWith("{\"device\":\"cli\"")), list.out().toString());
+    Run removed = cli("devices", "remove", "--user", bob, "--device", "phone");
+    assertEquals(0, removed.exit(), removed.err());
+    assertEquals(List.of("{\"removed\":\"phone\"}"), removed.out());
+    Run unknown = cli("devices", "remove", "--user", bob, "--device", "tv");
+    assertNotEquals(0, unknown.exit());
+    assertTrue(unknown.err().contains("NOT_FOUND"), unknown.err());
+    // the removed device's token is refused from then on
+    Run refused = cli("sync", "--user", bob, "--device", "phone", "--timeout", "5s");
+    assertNotEquals(0, refused.exit());
+    assertTrue(refused.err().contains("AUTH_FAILED") || refused.err().contains("was removed"), refused.err());
+    assertTrue(cli("devices", "list", "--user", bob).out().stream().noneMatch(l -> l.contains("\"phone\"")));
+  }
+
+  @Test
   void tokenPrintsAVerifiableToken() {
     Run t = cli("token", "--user", "alice", "--device", "d1");
     assertEquals(0, t.exit());

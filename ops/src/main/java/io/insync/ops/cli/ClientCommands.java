@@ -72,6 +72,18 @@ abstract class ClientCommands {
       return String.format("#%d%s %s %s %s", i.getSeq(), group, i.getFrom(), i.getGroupEvent().getType(),
           String.join(",", i.getGroupEvent().getMembersList()));
     }
+    if (i.getKind() == ItemKind.DELIVERY_RECEIPT || i.getKind() == ItemKind.READ_RECEIPT) {
+      return String.format("#%d %s %s your messages up to #%d", i.getSeq(), i.getFrom(),
+          i.getKind() == ItemKind.READ_RECEIPT ? "read" : "got", i.getReceiptUpTo());
+    }
+    if (i.getKind() == ItemKind.GROUP_RECEIPT) {
+      StringBuilder b = new StringBuilder("#" + i.getSeq() + group + " receipts:");
+      for (var c : i.getReceiptCountsList()) {
+        b.append(String.format(" #%d %d/%d got, %d read;", c.getGroupSeq(), c.getDelivered(), c.getRecipients(),
+            c.getRead()));
+      }
+      return b.toString();
+    }
     String kind = i.getKind() == ItemKind.MESSAGE ? "" : " (" + Json.kind(i) + ")";
     return String.format("#%d%s%s %s -> %s: %s", i.getSeq(), group, kind, i.getFrom(), i.getTo(),
         i.getContent().getText().isEmpty() && i.getContent().getData().size() > 0

@@ -31,7 +31,8 @@ final class Json {
   /**
    * An item. {@code kind} is always there, as the enum's name (a kind this build does not know shows
    * as its number); {@code group} and {@code group_seq} when the item came from a group;
-   * {@code group_event} on membership changes.
+   * {@code group_event} on membership changes; {@code receipt_up_to} on 1:1 receipts and
+   * {@code receipt_counts} on group receipts.
    */
   static String item(Item i) {
     StringBuilder b = new StringBuilder("{\"seq\":").append(i.getSeq())
@@ -53,6 +54,19 @@ final class Json {
           .append(",\"members\":").append(strings(e.getMembersList()));
       if (!e.getName().isEmpty()) b.append(",\"name\":").append(str(e.getName()));
       b.append('}');
+    }
+    if (i.getKind() == ItemKind.DELIVERY_RECEIPT || i.getKind() == ItemKind.READ_RECEIPT) {
+      b.append(",\"receipt_up_to\":").append(i.getReceiptUpTo());
+    }
+    if (i.getReceiptCountsCount() > 0) {
+      b.append(",\"receipt_counts\":[");
+      for (int n = 0; n < i.getReceiptCountsCount(); n++) {
+        var c = i.getReceiptCounts(n);
+        if (n > 0) b.append(',');
+        b.append("{\"group_seq\":").append(c.getGroupSeq()).append(",\"delivered\":").append(c.getDelivered())
+            .append(",\"read\":").append(c.getRead()).append(",\"recipients\":").append(c.getRecipients()).append('}');
+      }
+      b.append(']');
     }
     return b.append(",\"server_ts\":").append(i.getServerTs()).append('}').toString();
   }

@@ -57,4 +57,25 @@ class CliJsonTest {
     assertEquals("{\"client_msg_id\":\"c\",\"seq\":5,\"group\":\"g1\"}",
         Json.ack(SendAck.newBuilder().setClientMsgId("c").setSeq(5).setGroup("g1").build()));
   }
+
+  @Test
+  void receiptsAndDevices() {
+    Item read = Item.newBuilder().setSeq(4).setFrom("bob").setTo("alice").setKind(ItemKind.READ_RECEIPT)
+        .setReceiptUpTo(3).setServerTs(9).build();
+    assertEquals("{\"seq\":4,\"from\":\"bob\",\"to\":\"alice\",\"from_device\":\"\",\"text\":\"\",\"type\":\"\","
+        + "\"data_bytes\":0,\"client_msg_id\":\"\",\"kind\":\"READ_RECEIPT\",\"receipt_up_to\":3,\"server_ts\":9}",
+        Json.item(read));
+    assertEquals("#4 bob read your messages up to #3", ClientCommands.human(read));
+    Item counts = Item.newBuilder().setSeq(5).setTo("alice").setKind(ItemKind.GROUP_RECEIPT).setGroup("g1")
+        .addReceiptCounts(io.insync.protocol.ReceiptCount.newBuilder().setGroupSeq(2).setDelivered(3).setRead(1)
+            .setRecipients(4)).setServerTs(10).build();
+    assertEquals("{\"seq\":5,\"from\":\"\",\"to\":\"alice\",\"from_device\":\"\",\"text\":\"\",\"type\":\"\","
+        + "\"data_bytes\":0,\"client_msg_id\":\"\",\"kind\":\"GROUP_RECEIPT\",\"group\":\"g1\",\"group_seq\":0,"
+        + "\"receipt_counts\":[{\"group_seq\":2,\"delivered\":3,\"read\":1,\"recipients\":4}],\"server_ts\":10}",
+        Json.item(counts));
+    assertEquals("#5 [g1] receipts: #2 3/4 got, 1 read;", ClientCommands.human(counts));
+    assertEquals("{\"device\":\"phone\",\"platform\":\"phone\",\"sync_key\":7,\"online\":true,\"registered_at_ms\":5}",
+        DevicesCommand.json(io.insync.protocol.DeviceInfo.newBuilder().setDevice("phone").setPlatform("phone")
+            .setSyncKey(7).setOnline(true).setRegisteredAtMs(5).build()));
+  }
 }
