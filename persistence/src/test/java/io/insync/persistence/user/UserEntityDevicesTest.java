@@ -341,4 +341,24 @@ class UserEntityDevicesTest {
     assertEquals(2, one.syncKey());
     assertInstanceOf(UserEntity.SyncOk.class, one);
   }
+
+  @Test
+  void aFilteredSyncOfItemsOlderThanTheTailReadsTheJournal() {
+    var e = entity("insync.user.tail-size = 3");
+    receive(e, "bob", 1);          // 1
+    receive(e, "carol", 1, 2, 3);  // 2, 3, 4
+    receive(e, "bob", 2);          // 5
+    receive(e, "carol", 4, 5);     // 6, 7: the tail holds 5..7
+    var sync = kit.createTestProbe(UserEntity.SyncResult.class);
+    e.runCommand(new UserEntity.Sync("phone", 0, 0, sync.getRef(), new UserEntity.SyncFilter("bob", null)));
+    var p1 = (UserEntity.SyncOk) sync.receiveMessage(Duration.ofSeconds(10));
+    assertEquals(List.of(1L, 5L), p1.items().stream().map(InboxItem::seq).toList());
+    assertEquals(6, p1.syncKey(), "six items looked at (the scan max)");
+    assertTrue(p1.hasMore());
+    e.runCommand(new UserEntity.Sync("phone", p1.syncKey(), 0, sync.getRef(), new UserEntity.SyncFilter("bob", null)));
+    var p2 = (UserEntity.SyncOk) sync.receiveMessage(Duration.ofSeconds(10));
+    assertEquals(List.of(), p2.items());
+    assertEquals(7, p2.syncKey());
+    assertTrue(!p2.hasMore());
+  }
 }
