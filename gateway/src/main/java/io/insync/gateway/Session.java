@@ -234,12 +234,13 @@ public final class Session extends ExtensibleBehavior<Object> {
     } catch (InvalidTokenException e) {
       return fatal(requestId, ErrorCode.AUTH_FAILED, e.getMessage(), 0, null);
     }
+    // checked before a place in Admission is taken: a refusal here must not keep one
+    if (env.getAuth().getPlatform().length() > 32) {
+      return fatal(requestId, ErrorCode.BAD_REQUEST, "platform is longer than 32 characters", 0, null);
+    }
     if (!deps.admission().tryAcquireForAuth()) {
       return fatal(requestId, ErrorCode.UNAVAILABLE, "node is busy, retry later or connect elsewhere",
           retryAfter().authRefused(), null);
-    }
-    if (env.getAuth().getPlatform().length() > 32) {
-      return fatal(requestId, ErrorCode.BAD_REQUEST, "platform is longer than 32 characters", 0, null);
     }
     authTimer.cancel();
     authTimer = null;

@@ -40,6 +40,27 @@ class AdmissionTest {
   }
 
   @Test
+  void anAuthRefusedForItsPlatformKeepsNoPlaceInAdmission() throws Exception {
+    try (GatewayFixture gw = new GatewayFixture(kit, transport, "admission { auth-max-in-flight = 2 }")) {
+      String tooLong = "p".repeat(33);
+      for (int i = 0; i < 3; i++) {
+        try (TestClient c = gw.connect()) {
+          c.send(Envelopes.auth(1, GatewayFixture.token("eve" + i, "phone"), "t", tooLong));
+          Envelope e = c.read();
+          assertEquals(ErrorCode.BAD_REQUEST, e.getError().getCode(), e.toString());
+          assertTrue(e.getError().getFatal());
+          assertTrue(c.closedByServer());
+        }
+      }
+      // had each refusal kept its place, the node would now refuse every Auth as busy
+      try (TestClient ok = gw.authenticated("alice", "phone")) {
+        ok.send(Envelopes.heartbeat(2, 0));
+        assertTrue(ok.read().hasHeartbeat());
+      }
+    }
+  }
+
+  @Test
   void pastTheNodeBoundSendsSyncsAndNewSessionsAreRefusedAtOnce() throws Exception {
     try (GatewayFixture gw = new GatewayFixture(kit, transport, "request-timeout = 60s\n"
         + "admission { max-in-flight = 3, auth-max-in-flight = 2, retry-max-in-flight = 3 }\n"
