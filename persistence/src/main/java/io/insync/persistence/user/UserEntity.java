@@ -1075,6 +1075,39 @@ public final class UserEntity
     return true;
   }
 
+  /**
+   * Sessions found through presence (this entity started while they were connected, e.g. after a
+   * passivation) are judged by the login policy too, among themselves and with the ones that
+   * registered since: in each set the policy allows one of, the newest login stays, the others are
+   * logged out (LOGGED_IN_ELSEWHERE).
+   */
+  private void enforceLoginPolicy(UserState state) {
+    if (settings.loginPolicy() == UserSettings.LoginPolicy.ANY) return;
+    Map<String, String> newestBySet = new HashMap<>();
+    Map<String, String> setOf = new HashMap<>();
+    for (Map.Entry<String, DeviceSession> e : sessions.entrySet()) {
+      String set;
+      if (settings.loginPolicy() == UserSettings.LoginPolicy.ONE_DEVICE) {
+        set = "";
+      } else {
+        UserState.DeviceRecord r = state.device(e.getKey());
+        if (r == null || r.platform().isEmpty()) continue;
+        set = r.platform();
+      }
+      setOf.put(e.getKey(), set);
+      String newest = newestBySet.get(set);
+      if (newest == null || sessions.get(newest).startedAt() < e.getValue().startedAt()) newestBySet.put(set, e.getKey());
+    }
+    for (Map.Entry<String, String> e : setOf.entrySet()) {
+      String device = e.getKey();
+      String winner = newestBySet.get(e.getValue());
+      if (device.equals(winner)) continue;
+      DeviceSession gone = sessions.remove(device);
+      ctx.unwatch(gone.ref());
+      gone.ref().tell(new LoggedOut(userId, device, ErrorCode.LOGGED_IN_ELSEWHERE, "logged in on device " + winner));
+    }
+  }
+
   private ReplyEffect<Event, UserState> onSessionsFound(UserState state, SessionsFound f) {
     if (!userId.equals(f.user())) return Effect().noReply(); // not ours: never register another user's device
     NewItems latest = new NewItems(userId, state.lastSeq(), List.of());
@@ -1093,6 +1126,7 @@ public final class UserEntity
         registered++;
       }
     }
+    if (registered > 0) enforceLoginPolicy(state);
     if (!f.sessions().isEmpty()) {
       ctx.getLog().debug("user {}: {} of {} sessions found by a presence directory registered, told seq {}",
           userId, registered, f.sessions().size(), state.lastSeq());

@@ -193,6 +193,23 @@ class UserEntityDevicesTest {
   }
 
   @Test
+  void sessionsFoundAfterARestartAreJudgedByThePolicyToo() {
+    var e = entity("insync.user.login-policy = one-device");
+    // the entity was passivated while the phone (logged in at 10) stayed connected; the desktop logs
+    // in at 20 and starts the entity: its Connect comes first, the presence lookup finds the phone after
+    Session pc = connect(e, "pc", "desktop", 20);
+    TestProbe<DeviceEvent> phone = kit.createTestProbe(DeviceEvent.class);
+    e.runCommand(new UserEntity.SessionsFound(me, List.of(
+        new PresenceProtocol.PresentSession("phone", phone.getRef(), 10))));
+    DeviceEvent first = phone.receiveMessage();
+    if (first instanceof UserEntity.NewItems) first = phone.receiveMessage();
+    assertEquals(ErrorCode.LOGGED_IN_ELSEWHERE, ((LoggedOut) first).code());
+    pc.pushes().expectNoMessage(Duration.ofMillis(100));
+    assertEquals(List.of("pc"), devices(e).devices().stream().filter(UserEntity.DeviceInfo::online)
+        .map(UserEntity.DeviceInfo::device).toList());
+  }
+
+  @Test
   void onePerPlatformLogsOutTheOldPhoneOnly() {
     var e = entity("insync.user.login-policy = one-per-platform");
     Session phone1 = connect(e, "phone1", "phone", 1);
