@@ -194,6 +194,8 @@ public final class GroupEntity
   private final Map<String, Integer> failures = new HashMap<>();
   private final Map<String, Long> confirmedUnsaved = new HashMap<>();
   private final Map<String, GroupState.ReceiptMark> receiptsUnsaved = new HashMap<>();
+  /** The counts last sent per group seq (runtime, the last receipt-window of them): only changes go out. */
+  private final java.util.TreeMap<Long, io.insync.persistence.user.Receipt.Count> reported = new java.util.TreeMap<>();
   private boolean keeperTold;
   private RouteChanges.Registration routeRegistration;
 
@@ -246,6 +248,7 @@ public final class GroupEntity
           failures.clear();
           confirmedUnsaved.clear();
           receiptsUnsaved.clear();
+          reported.clear();
           keeperTold = false;
           timers.cancelAll();
           if (routeRegistration == null) {
@@ -471,24 +474,44 @@ public final class GroupEntity
   private ReplyEffect<Event, GroupState> flushReceipts(GroupState s, FlushReceipts c) {
     if (receiptsUnsaved.isEmpty()) return Effect().noReply();
     Map<String, GroupState.ReceiptMark> moved = Map.copyOf(receiptsUnsaved);
-    long from = Long.MAX_VALUE;
-    long to = 0;
+    // the group seqs whose counts can have moved: per member, (saved, new] of delivered and of read
+    long windowStart = s.lastSeq() - settings.receiptWindow();
+    List<long[]> ranges = new ArrayList<>();
+    long lo = Long.MAX_VALUE;
+    long hi = 0;
     for (Map.Entry<String, GroupState.ReceiptMark> e : moved.entrySet()) {
       GroupState.ReceiptMark saved = s.receipts().getOrDefault(e.getKey(), GroupState.ReceiptMark.NONE);
-      from = Math.min(from, Math.min(saved.delivered(), saved.read()));
-      to = Math.max(to, e.getValue().delivered());
+      long[][] both = {{Math.max(saved.delivered(), windowStart), e.getValue().delivered()},
+          {Math.max(saved.read(), windowStart), e.getValue().read()}};
+      for (long[] r : both) {
+        if (r[1] <= r[0]) continue;
+        ranges.add(r);
+        lo = Math.min(lo, r[0]);
+        hi = Math.max(hi, r[1]);
+      }
     }
-    long after = Math.max(from, s.lastSeq() - settings.receiptWindow());
-    long upTo = to;
+    long after = lo;
+    long upTo = hi;
     return Effect().persist(new ReceiptsSaved(moved))
         .thenRun(st -> {
           moved.forEach(receiptsUnsaved::remove);
+          if (ranges.isEmpty()) return;
           Map<String, List<io.insync.persistence.user.Receipt.Count>> bySender = new HashMap<>();
-          st.sendersBetween(after, upTo).forEach((seq, sender) ->
-              bySender.computeIfAbsent(sender, k -> new ArrayList<>()).add(count(st, seq, sender)));
+          st.sendersBetween(after, upTo).forEach((seq, sender) -> {
+            if (!inAny(ranges, seq)) return;
+            io.insync.persistence.user.Receipt.Count n = count(st, seq, sender);
+            if (n.equals(reported.put(seq, n))) return; // told already
+            bySender.computeIfAbsent(sender, k -> new ArrayList<>()).add(n);
+          });
+          while (reported.size() > settings.receiptWindow()) reported.pollFirstEntry();
           bySender.forEach((sender, counts) -> users.user(sender).tell(new UserEntity.GroupReceiptCounts(groupId, counts)));
         })
         .thenNoReply();
+  }
+
+  private static boolean inAny(List<long[]> ranges, long seq) {
+    for (long[] r : ranges) if (seq > r[0] && seq <= r[1]) return true;
+    return false;
   }
 
   /** Of the members message {@code seq} went to (joined by then, its sender not counted), how many got and read it. */

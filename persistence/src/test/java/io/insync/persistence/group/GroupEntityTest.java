@@ -243,6 +243,19 @@ class GroupEntityTest {
         .reply()).code());
     assertEquals(ErrorCode.NOT_FOUND, ((Refused) g.<Reply>runCommand(r -> new GroupEntity.GetReceipts("ann", 1, r))
         .reply()).code());
+    // dan reads m1: only m1's sender hears of it (m2's counts did not move)
+    g.runCommand(new GroupEntity.MemberReceipt("dan", io.insync.persistence.user.Receipt.Kind.READ, 2));
+    assertEquals(List.of(new io.insync.persistence.user.Receipt.Count(2, 3, 2, 3)), nextCounts(member("ann")).counts());
+    long quietUntil = System.nanoTime() + Duration.ofMillis(400).toNanos();
+    while (System.nanoTime() < quietUntil) {
+      try {
+        UserEntity.Command m = member("bob").receiveMessage(Duration.ofMillis(50));
+        assertTrue(!(m instanceof UserEntity.GroupReceiptCounts), "bob told again: " + m);
+      } catch (AssertionError quiet) {
+        if (quiet.getMessage() != null && quiet.getMessage().startsWith("bob told again")) throw quiet;
+      }
+    }
+    receipts = g.<Reply>runCommand(r -> new GroupEntity.GetReceipts("ann", 2, r)).reply();
     // a receipt that moves nothing is not counted again
     g.runCommand(new GroupEntity.MemberReceipt("dan", io.insync.persistence.user.Receipt.Kind.DELIVERED, 1));
     // saved: the counts survive a restart
