@@ -152,7 +152,7 @@ final class Wire {
       if (m.getPeer().isEmpty() == m.getGroup().isEmpty()) return "MarkRead names a peer or a group (one of them)";
       String id = m.getPeer().isEmpty() ? m.getGroup() : m.getPeer();
       if (!Ids.isValidUserId(id)) return "'" + id + "' is not a valid id";
-      if (m.getUpTo() <= 0) return "up_to must be a seq of the inbox (from 1)";
+      if (m.getUpTo() == 0) return "up_to must be a seq of the inbox (from 1)";
     }
     if (env.hasRemoveDevice() && !Ids.isValidDeviceId(env.getRemoveDevice().getDevice())) {
       return "device '" + env.getRemoveDevice().getDevice() + "' is not a valid device id";
@@ -166,7 +166,9 @@ final class Wire {
       case MARK_READ -> {
         io.insync.protocol.MarkRead m = env.getMarkRead();
         String conversation = m.getPeer().isEmpty() ? GroupTag.dedupKey(m.getGroup()) : m.getPeer();
-        yield new UserEntity.MarkRead(device, conversation, m.getUpTo(), replyTo.narrow());
+        // a uint64 at or above 2^63 is "above the inbox": the entity clamps it to its latest seq
+        long upTo = m.getUpTo() < 0 ? Long.MAX_VALUE : m.getUpTo();
+        yield new UserEntity.MarkRead(device, conversation, upTo, replyTo.narrow());
       }
       case LIST_DEVICES -> new UserEntity.ListDevices(device, replyTo.narrow());
       case REMOVE_DEVICE -> new UserEntity.RemoveDevice(device, env.getRemoveDevice().getDevice(), replyTo.narrow());

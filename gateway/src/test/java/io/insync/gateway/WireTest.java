@@ -29,6 +29,26 @@ class WireTest {
   }
 
   @Test
+  void markReadUpToAtOrAbove2To63IsClampedNotRefused() {
+    Envelope huge = Envelope.newBuilder().setRequestId(1).setMarkRead(io.insync.protocol.MarkRead.newBuilder()
+        .setPeer("bob").setUpTo(-1)).build();
+    assertNull(Wire.userRequestProblem(huge));
+    var kit = org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit.create();
+    try {
+      var cmd = (UserEntity.MarkRead) Wire.userCommand("d", huge, kit.createTestProbe(Object.class).getRef());
+      assertEquals(Long.MAX_VALUE, cmd.upTo());
+    } finally {
+      kit.shutdownTestKit();
+    }
+    Envelope zero = Envelope.newBuilder().setRequestId(1).setMarkRead(io.insync.protocol.MarkRead.newBuilder()
+        .setPeer("bob")).build();
+    assertEquals("up_to must be a seq of the inbox (from 1)", Wire.userRequestProblem(zero));
+    Envelope both = Envelope.newBuilder().setRequestId(1).setMarkRead(io.insync.protocol.MarkRead.newBuilder()
+        .setPeer("bob").setGroup("g").setUpTo(3)).build();
+    assertEquals("MarkRead names a peer or a group (one of them)", Wire.userRequestProblem(both));
+  }
+
+  @Test
   void ackKeysAtOrAbove2To63BecomeLongMax() {
     assertEquals(Long.MAX_VALUE, Wire.ackKey("d", Ack.newBuilder().setSyncKey(-1).build()).key());
     assertEquals(Long.MAX_VALUE, Wire.ackKey("d", Ack.newBuilder().setSyncKey(Long.MIN_VALUE).build()).key());

@@ -58,4 +58,17 @@ public final class SyncPages {
     }
     return new UserEntity.SyncOk(out, newKey, newKey < latest, Math.max(latest, newKey));
   }
+
+  /**
+   * A filtered page from matches already picked (at most {@code max}, ascending) among the items
+   * after {@code key} up to {@code scannedTo}: cut to {@code maxBytes}; the key is the last match
+   * when the page stopped at a limit, else {@code scannedTo} (everything up to it was looked at).
+   */
+  public static UserEntity.SyncOk matched(List<InboxItem> matches, long key, long scannedTo, long latest, int max,
+      int maxBytes) {
+    List<InboxItem> page = limitBytes(matches, maxBytes);
+    boolean cut = page.size() < matches.size() || matches.size() >= max;
+    long newKey = cut && !page.isEmpty() ? page.get(page.size() - 1).seq() : Math.max(key, scannedTo);
+    return new UserEntity.SyncOk(page, newKey, newKey < latest, Math.max(latest, newKey));
+  }
 }

@@ -1232,6 +1232,10 @@ public final class UserEntity
   /** Older items come from the journal, read off the actor; the reply goes straight back. */
   private void readJournal(UserState state, long key, int max, long latest, SyncFilter filter,
       ActorRef<SyncResult> replyTo) {
+    if (filter != null) {
+      readJournalFiltered(state, key, max, latest, filter, replyTo);
+      return;
+    }
     long fromSeqNr = state.journalSeqNrLowerBound(key + 1);
     String self = userId;
     readJournal
@@ -1240,7 +1244,7 @@ public final class UserEntity
           InboxItem i = InboxItem.of(self, env.event());
           return i == null || i.seq() <= key ? List.<InboxItem>of() : List.of(i);
         })
-        .take(filter == null ? max : settings.syncFilterScanMax())
+        .take(max)
         .runWith(Sink.seq(), ctx.getSystem())
         .whenComplete((items, err) -> {
           if (err != null) {
@@ -1254,8 +1258,36 @@ public final class UserEntity
               return;
             }
           }
-          replyTo.tell(filter == null ? SyncPages.page(items, key, latest, settings.syncPageMaxBytes())
-              : SyncPages.filtered(items, filter, self, key, latest, max, settings.syncPageMaxBytes()));
+          replyTo.tell(SyncPages.page(items, key, latest, settings.syncPageMaxBytes()));
+        });
+  }
+
+  /**
+   * A filtered page from the journal: the stream looks at the items after {@code key} up to
+   * sync-filter-scan-max of them (seqs are gapless) and keeps only the matching ones, at most
+   * {@code max}: never more than a page is held, however many items it looks at.
+   */
+  private void readJournalFiltered(UserState state, long key, int max, long latest, SyncFilter filter,
+      ActorRef<SyncResult> replyTo) {
+    long fromSeqNr = state.journalSeqNrLowerBound(key + 1);
+    long scanTo = Math.min(latest, key + settings.syncFilterScanMax());
+    String self = userId;
+    readJournal
+        .currentEventsByPersistenceId(persistenceId(userId).id(), fromSeqNr, Long.MAX_VALUE)
+        .mapConcat(env -> {
+          InboxItem i = InboxItem.of(self, env.event());
+          return i == null || i.seq() <= key ? List.<InboxItem>of() : List.of(i);
+        })
+        .takeWhile(i -> i.seq() <= scanTo)
+        .filter(i -> filter.matches(self, i))
+        .take(max)
+        .runWith(Sink.seq(), ctx.getSystem())
+        .whenComplete((matches, err) -> {
+          if (err != null) {
+            replyTo.tell(new SyncFailed(ErrorCode.UNAVAILABLE, "journal read failed: " + err.getMessage(), 1000));
+            return;
+          }
+          replyTo.tell(SyncPages.matched(matches, key, scanTo, latest, max, settings.syncPageMaxBytes()));
         });
   }
 

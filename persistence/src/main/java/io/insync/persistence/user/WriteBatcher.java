@@ -74,6 +74,7 @@ final class WriteBatcher extends BehaviorInterceptor<UserEntity.Command, UserEnt
         for (UserEntity.Delivery i : d.items()) sum += i.content() == null ? 0 : i.content().sizeBytes();
         return sum;
       }
+      if (c instanceof UserEntity.GroupReceiptCounts g) return 16L + 20L * g.counts().size();
       return 0;
     }
   }
