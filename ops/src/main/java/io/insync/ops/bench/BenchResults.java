@@ -91,6 +91,30 @@ public final class BenchResults {
         "delivered message", MEASURED_WINDOW);
   }
 
+  /** A group step: CPU per post that reached every member in the measured window. */
+  public static Step group(GroupReport r) {
+    Map<String, String> c = new LinkedHashMap<>();
+    c.put("members", num(r.members(), 0));
+    c.put("target posts/s", num(r.targetRate(), 1));
+    c.put("posted/s", num(r.perSecond(r.sentInWindow()), 1));
+    c.put("reached all/s", num(r.perSecond(r.completedInWindow()), 1));
+    c.put("send→ack p50 / p99 / max (ms)", shortPercentiles(r.ackLatencyMicros()));
+    c.put("send→last member's notify p50 / p99 / max (ms)", shortPercentiles(r.lastNotifyLatencyMicros()));
+    c.put("send→last member's sync p50 / p99 / max (ms)", shortPercentiles(r.lastSyncLatencyMicros()));
+    c.put("send→each member's notify p50 / p99 (ms)", r.memberNotifyLatencyMicros().getTotalCount() == 0 ? "-"
+        : ms(r.memberNotifyLatencyMicros().getValueAtPercentile(50)) + " / "
+            + ms(r.memberNotifyLatencyMicros().getValueAtPercentile(99)));
+    c.put("errors", errors(r.serverErrors(), r.sendErrors(), r.sendTimeouts(), r.disconnects()));
+    c.put("journal writes/post", r.journalWritesPerPost() < 0 ? "-" : num(r.journalWritesPerPost(), 1));
+    c.put("raw Cassandra inserts/s (same run)", r.baseline() == null ? "-" : num(r.baseline().insertsPerSecond(), 0));
+    GroupReport.Check k = r.check();
+    c.put("every member once", k.everyMemberOnce() ? "yes (" + num(k.sent(), 0) + " posts)"
+        : String.format(Locale.ROOT, "NO: incomplete %,d, duplicates %,d, failed %,d, unacked %,d (of %,d posts)",
+            k.incomplete(), k.duplicates(), k.failed(), k.unackedAtEnd(), k.sent()));
+    return new Step(num(r.targetRate(), 1) + "/s", c, r.toJson(), r.cpuUse(), r.completedInWindow(),
+        "post (reaching every member)", MEASURED_WINDOW);
+  }
+
   /** The raw Cassandra insert probe: CPU per insert. */
   public static Step cassandraBaseline(CassandraBaseline.Report r) {
     Map<String, String> c = new LinkedHashMap<>();
@@ -124,17 +148,26 @@ public final class BenchResults {
         + ms(h.getValueAtPercentile(99)) + " / " + ms(h.getValueAtPercentile(99.9)) + " / " + ms(h.getMaxValue());
   }
 
+  static String shortPercentiles(Histogram h) {
+    if (h.getTotalCount() == 0) return "-";
+    return ms(h.getValueAtPercentile(50)) + " / " + ms(h.getValueAtPercentile(99)) + " / " + ms(h.getMaxValue());
+  }
+
   private static String ms(long micros) {
     double v = micros / 1000.0;
     return num(v, v < 10 ? 2 : v < 100 ? 1 : 0);
   }
 
   static String errors(LoadReport r) {
+    return errors(r.serverErrors(), r.sendErrors(), r.sendTimeouts(), r.disconnects());
+  }
+
+  static String errors(Map<String, Long> serverErrors, long sendErrors, long sendTimeouts, long disconnects) {
     List<String> parts = new ArrayList<>();
-    new TreeMap<>(r.serverErrors()).forEach((code, n) -> parts.add(code + " " + num(n, 0)));
-    if (r.sendErrors() > 0) parts.add("send errors " + num(r.sendErrors(), 0));
-    if (r.sendTimeouts() > 0) parts.add("timeouts " + num(r.sendTimeouts(), 0));
-    if (r.disconnects() > 0) parts.add("disconnects " + num(r.disconnects(), 0));
+    new TreeMap<>(serverErrors).forEach((code, n) -> parts.add(code + " " + num(n, 0)));
+    if (sendErrors > 0) parts.add("send errors " + num(sendErrors, 0));
+    if (sendTimeouts > 0) parts.add("timeouts " + num(sendTimeouts, 0));
+    if (disconnects > 0) parts.add("disconnects " + num(disconnects, 0));
     return parts.isEmpty() ? "none" : String.join(", ", parts);
   }
 

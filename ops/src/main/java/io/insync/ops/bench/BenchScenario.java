@@ -10,6 +10,8 @@ import java.util.stream.Collectors;
 public enum BenchScenario {
   /** Throughput steps of 1:1 messages (open model), one {@link LoadBench} run per rate. */
   ONE_TO_ONE("one-to-one", "1:1 messages at each of --rates (open model): acked/s, delivered/s, latency, exactly-once"),
+  /** Posts to one group of online members (open model), one {@link GroupBench} run per rate. */
+  GROUP("group", "posts to a group of --members online members at each of --rates: send -> last member's notify"),
   /** Raw journal-shaped inserts into Cassandra, no node ({@link CassandraBaseline}). */
   CASSANDRA_BASELINE("cassandra-baseline", "raw journal-shaped inserts into Cassandra, no node: inserts/s, p50/p99"),
   /** Heap per idle authenticated connection ({@link IdleBench}). */

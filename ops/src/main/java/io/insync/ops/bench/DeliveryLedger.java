@@ -1,5 +1,7 @@
 package io.insync.ops.bench;
 
+import io.insync.protocol.Item;
+import io.insync.protocol.ItemKind;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLongArray;
 
@@ -7,7 +9,7 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * What happened to each benchmark message, indexed by its number: its recipient, whether it
  * was acked, how many times (and to whom) it was delivered. Thread-safe; the event loop
  * threads record into it concurrently. At the end {@link #check()} tells whether every acked
- * message reached its recipient exactly once.
+ * message reached its recipient exactly once. Only 1:1 messages count ({@link #isDelivery}).
  */
 public final class DeliveryLedger {
   private static final long NOT_YET = Long.MIN_VALUE;
@@ -33,6 +35,15 @@ public final class DeliveryLedger {
       recipient.set(i, -1);
       firstDelivery.set(i, NOT_YET);
     }
+  }
+
+  /**
+   * Whether an inbox item is a 1:1 message, the only kind this ledger counts: not a group's item, and
+   * of kind {@code MESSAGE} (delivery and read receipts, group events and kinds newer than this
+   * build are neither deliveries nor duplicates).
+   */
+  public static boolean isDelivery(Item item) {
+    return item.getKind() == ItemKind.MESSAGE && item.getGroup().isEmpty();
   }
 
   public int capacity() {

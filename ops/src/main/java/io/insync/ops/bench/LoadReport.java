@@ -84,15 +84,22 @@ public record LoadReport(
         .put("mean_ms", h.getMean() / 1000.0);
   }
 
-  public String toJson() {
+  /** CPU % of one core by role, roles sorted. */
+  static JsonOut cpuJson(Map<String, Double> cpuPercent) {
     JsonOut cpu = new JsonOut();
     new TreeMap<>(cpuPercent).forEach(cpu::put);
+    return cpu;
+  }
+
+  /** The start of a delivery verdict: what happened to the sends. */
+  static JsonOut sendsJson(long sent, long acked, long failed, long unackedAtEnd) {
+    return new JsonOut().put("sent", sent).put("acked", acked).put("failed", failed).put("unacked_at_end", unackedAtEnd);
+  }
+
+  public String toJson() {
+    JsonOut cpu = cpuJson(cpuPercent);
     JsonOut errs = new JsonOut().putAll(new TreeMap<>(serverErrors));
-    JsonOut exactly = new JsonOut()
-        .put("sent", check.sent())
-        .put("acked", check.acked())
-        .put("failed", check.failed())
-        .put("unacked_at_end", check.unackedAtEnd())
+    JsonOut exactly = sendsJson(check.sent(), check.acked(), check.failed(), check.unackedAtEnd())
         .put("delivered_once", check.deliveredOnce())
         .put("missing", check.missing())
         .put("duplicate_messages", check.duplicateMessages())
@@ -157,7 +164,7 @@ public record LoadReport(
     return b.toString();
   }
 
-  private static void row(StringBuilder b, String name, Histogram h) {
+  static void row(StringBuilder b, String name, Histogram h) {
     if (h.getTotalCount() == 0) {
       b.append(String.format(Locale.ROOT, "    %s %8d %8s %8s %8s %8s%n", name, 0, "-", "-", "-", "-"));
       return;

@@ -4,6 +4,8 @@ import io.insync.ops.bench.BenchResults;
 import io.insync.ops.bench.BenchScenario;
 import io.insync.ops.bench.CassandraBaseline;
 import io.insync.ops.bench.CpuMeter;
+import io.insync.ops.bench.GroupBench;
+import io.insync.ops.bench.GroupReport;
 import io.insync.ops.bench.IdleBench;
 import io.insync.ops.bench.JvmProbe;
 import io.insync.ops.bench.JournalWrites;
@@ -28,14 +30,14 @@ import picocli.CommandLine.Spec;
 /**
  * {@code bin/insync bench [SCENARIO]}: a bounded load generator against a running system (see
  * io.insync.ops.bench). Scenarios: {@code one-to-one} (throughput steps of 1:1 messages),
- * {@code cassandra-baseline} (raw Cassandra inserts) and {@code idle} (heap per idle
- * connection). Without a scenario the old flags choose: {@code --cassandra-baseline},
+ * {@code group} (posts to one group of online members), {@code cassandra-baseline} (raw Cassandra
+ * inserts) and {@code idle} (heap per idle connection). Without a scenario the old flags choose: {@code --cassandra-baseline},
  * {@code --idle-connections N}, else one one-to-one step at {@code --rate}. Every run writes
  * {@code bench-results/<yyyyMMdd-HHmmss>-<scenario>.md} and {@code .json} (see BenchResults).
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
     description = {
-        "Benchmark a running system. SCENARIO is one of: one-to-one, cassandra-baseline, idle (without one, the "
+        "Benchmark a running system. SCENARIO is one of: one-to-one, group, cassandra-baseline, idle (without one, the "
             + "flags choose: --cassandra-baseline, --idle-connections N, else one one-to-one step at --rate). Every run "
             + "writes a Markdown table and a JSON file under --results-dir (bench-results/<yyyyMMdd-HHmmss>-<scenario>"
             + ".md/.json) with the command, commit, date, machine and per step the figures and the CPU of node, "
@@ -44,6 +46,11 @@ import picocli.CommandLine.Spec;
             + "between random distinct users at a fixed rate (open loop: latency counts from each message's scheduled "
             + "send time). Reports sent/acked/delivered per second, send->SendAck and send->delivered (recipient's "
             + "onItems) latency, errors, and checks that every acked message was delivered exactly once.",
+        "group: connects --members users (one device each, auto sync on), creates one group of them all, waits until "
+            + "each has the group's creation, then posts to it from --senders of them in turn at a fixed rate (--rate "
+            + "posts/s, open loop). Reports send->SendAck, send->each member's notify, send->LAST member's notify and "
+            + "send->last member's sync of the post (p50/p99/max), journal writes per post, CPU, and a raw Cassandra "
+            + "baseline run first (--baseline-duration); checks that every post reached every member once.",
         "Idle mode (--idle-connections N): node heap and RSS per idle authenticated connection (full GC via jcmd "
             + "before and after opening N connections) and node CPU per heartbeat; the connections come from "
             + "--processes child JVMs (each at most " + IdleBench.MAX_PER_PROCESS + ", bound to 127.0.0.2, .3, ...) "
@@ -52,11 +59,11 @@ final class BenchCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
   @Parameters(index = "0", arity = "0..1", paramLabel = "SCENARIO",
-      description = "one-to-one, cassandra-baseline or idle (default: chosen by the flags, see above)")
+      description = "one-to-one, group, cassandra-baseline or idle (default: chosen by the flags, see above)")
   String scenarioName;
 
-  @Option(names = "--rates", paramLabel = "R1,R2,...", description = "one-to-one: the steps, messages per second, "
-      + "each a full --warmup + --duration run with fresh users (default: one step at --rate)")
+  @Option(names = "--rates", paramLabel = "R1,R2,...", description = "one-to-one and group: the steps, messages (posts) "
+      + "per second, each a full --warmup + --duration run with fresh users (default: one step at --rate)")
   String rates;
 
   @Option(names = "--results-dir", defaultValue = "bench-results", paramLabel = "DIR",
@@ -70,9 +77,22 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--users", defaultValue = "1000", description = "online users, one device each (default ${DEFAULT-VALUE})")
   int users;
 
-  @Option(names = "--rate", defaultValue = "500", description = "messages per second, fixed-rate schedule, when no --rates "
+  @Option(names = "--rate", description = "messages per second (group: posts per second), fixed-rate schedule, when no "
+      + "--rates (default 500; group: 5)")
+  Double rate;
+
+  @Option(names = "--members", defaultValue = "500", description = "group: online members of the group, one device and "
+      + "connection each (default ${DEFAULT-VALUE})")
+  int members;
+
+  @Option(names = "--senders", defaultValue = "1", description = "group: how many of the members post, in turn "
       + "(default ${DEFAULT-VALUE})")
-  double rate;
+  int senders;
+
+  @Option(names = "--baseline-duration", defaultValue = "15s", converter = DurationConverter.class,
+      description = "group: raw Cassandra inserts measured for this long (after 5 s of warm-up) before the steps, the "
+          + "same-run baseline; 0s skips it (default ${DEFAULT-VALUE})")
+  Duration baselineDuration;
 
   @Option(names = "--duration", defaultValue = "60s", converter = DurationConverter.class,
       description = "measured time (default ${DEFAULT-VALUE})")
@@ -178,16 +198,10 @@ final class BenchCommand implements Callable<Integer> {
     String settings;
     switch (scenario) {
       case CASSANDRA_BASELINE -> {
-        InetSocketAddress c = new InetSocketAddress(cassandraHost, cassandraPort);
-        if (!c.getAddress().isLoopbackAddress()) {
-          throw new IllegalArgumentException("bench only targets loopback addresses, got " + cassandraHost);
-        }
         OptionalLong cass = pid(cassandraPid, ProcStat.Kind.CASSANDRA, "--cassandra-pid", cassandraPort);
         settings = String.format(Locale.ROOT, "Cassandra %s:%d (dc %s), %d in flight, %d partitions, warm-up %s, "
             + "measured %s", cassandraHost, cassandraPort, cassandraDc, inFlight, users, human(warmup), human(duration));
-        CassandraBaseline.Report r = new CassandraBaseline(new CassandraBaseline.Settings(c, cassandraDc, duration,
-            warmup, inFlight, users, Math.max(16, payloadBytes * 2)), System.err)
-            .run(new CpuMeter(CpuMeter.roles(OptionalLong.empty(), cass)));
+        CassandraBaseline.Report r = baseline(cass, duration, warmup);
         print(json ? r.toJson() + System.lineSeparator() : r.toTable());
         steps.add(BenchResults.cassandraBaseline(r));
         rc = r.errors() == 0 ? 0 : 1;
@@ -223,34 +237,39 @@ final class BenchCommand implements Callable<Integer> {
         steps.add(BenchResults.idle(r, cpu));
         rc = r.connected() == n ? 0 : 1;
       }
-      default -> {
-        List<InetSocketAddress> gateways = new java.util.ArrayList<>();
-        List<Long> nodePids = new java.util.ArrayList<>();
-        if (targets == null) {
-          InetSocketAddress address = serverAddress();
-          gateways.add(address);
-          OptionalLong node = pid(nodePid, ProcStat.Kind.NODE, "--node-pid", address.getPort());
-          node.ifPresent(nodePids::add);
-          if (node.isEmpty()) System.err.println("bench: no insync node found in /proc; no node CPU (pass --node-pid)");
-        } else {
-          if (nodePid != null) throw new IllegalArgumentException("with --targets each node's pid is the process "
-              + "listening on its port; --node-pid is for one --server");
-          for (String t : targets.split(",")) {
-            InetSocketAddress a = ClientCommands.parseAddress(t.trim());
-            if (!a.getAddress().isLoopbackAddress()) {
-              throw new IllegalArgumentException("bench only targets loopback addresses, got " + a);
-            }
-            gateways.add(a);
-            OptionalLong p = JvmProbe.pidListeningOn(a.getPort());
-            p.ifPresent(nodePids::add);
-            if (p.isEmpty()) System.err.println("bench: no process listens on port " + a.getPort() + "; its CPU is not counted");
+      case GROUP -> {
+        Targets t = targets();
+        OptionalLong cassandra = cassandraPid();
+        settings = String.format(Locale.ROOT, "%s, %d members (fresh per step), %d sender(s), warm-up %s + measured %s "
+            + "per step, %d-byte texts, drain %s, send timeout %s, baseline %s", t.describe(), members, senders,
+            human(warmup), human(duration), payloadBytes, human(drain), human(sendTimeout), human(baselineDuration));
+        CassandraBaseline.Report baseline = baselineDuration.isZero() ? null : baseline(cassandra, baselineDuration,
+            Duration.ofSeconds(5));
+        rc = 0;
+        JournalWrites writes = journalWrites();
+        try {
+          for (double stepRate : stepRates(5)) {
+            System.err.printf(Locale.ROOT, "bench group: step %d, %.1f posts/s to %d members%n", steps.size() + 1,
+                stepRate, members);
+            GroupReport r = new GroupBench(new GroupBench.Settings(t.gateways(), members, senders, stepRate, duration,
+                warmup, payloadBytes, drain, sendTimeout, connectConcurrency, ioThreads, secret(), t.nodePids(),
+                cassandra, writes), System.err).run().withBaseline(baseline);
+            print(json ? r.toJson() + System.lineSeparator() : r.toTable());
+            steps.add(BenchResults.group(r));
+            if (!(r.check().everyMemberOnce() && r.sendErrors() == 0 && r.sendTimeouts() == 0)) rc = 1;
           }
+        } finally {
+          if (writes != null) writes.close();
         }
-        List<Double> stepRates = rates != null ? BenchScenario.parseRates(rates) : List.of(rate);
-        OptionalLong cassandra = pid(cassandraPid, ProcStat.Kind.CASSANDRA, "--cassandra-pid", cassandraPort);
-        if (cassandra.isEmpty()) System.err.println("bench: no Cassandra found in /proc; no Cassandra CPU (pass --cassandra-pid)");
-        settings = String.format(Locale.ROOT, "server%s, %d users (fresh per step), warm-up %s + measured %s per "
-            + "step, %d-byte texts, drain %s, send timeout %s, seed %d", targets != null ? "s " + targets : " " + server, users, human(warmup),
+      }
+      default -> {
+        Targets t = targets();
+        List<InetSocketAddress> gateways = t.gateways();
+        List<Long> nodePids = t.nodePids();
+        List<Double> stepRates = stepRates(500);
+        OptionalLong cassandra = cassandraPid();
+        settings = String.format(Locale.ROOT, "%s, %d users (fresh per step), warm-up %s + measured %s per "
+            + "step, %d-byte texts, drain %s, send timeout %s, seed %d", t.describe(), users, human(warmup),
             human(duration), payloadBytes, human(drain), human(sendTimeout), seed);
         rc = 0;
         String tokenSecret = secret();
@@ -302,11 +321,62 @@ final class BenchCommand implements Callable<Integer> {
     } else {
       s = BenchScenario.ONE_TO_ONE;
     }
-    if (rates != null && s != BenchScenario.ONE_TO_ONE) {
-      throw new IllegalArgumentException("--rates belongs to scenario one-to-one, not " + s.cliName());
+    if (rates != null && s != BenchScenario.ONE_TO_ONE && s != BenchScenario.GROUP) {
+      throw new IllegalArgumentException("--rates belongs to scenarios one-to-one and group, not " + s.cliName());
     }
     if (rates != null) BenchScenario.parseRates(rates); // bad input fails before anything runs
     return s;
+  }
+
+  /** The step rates: --rates, else --rate, else {@code otherwise}. */
+  private List<Double> stepRates(double otherwise) {
+    return rates != null ? BenchScenario.parseRates(rates) : List.of(rate != null ? rate : otherwise);
+  }
+
+  /** The gateways a load scenario connects to, and the pids of their nodes (for their CPU). */
+  private record Targets(List<InetSocketAddress> gateways, List<Long> nodePids, String describe) {}
+
+  private Targets targets() throws java.io.IOException, InterruptedException {
+    List<InetSocketAddress> gateways = new ArrayList<>();
+    List<Long> nodePids = new ArrayList<>();
+    if (targets == null) {
+      InetSocketAddress address = serverAddress();
+      gateways.add(address);
+      OptionalLong node = pid(nodePid, ProcStat.Kind.NODE, "--node-pid", address.getPort());
+      node.ifPresent(nodePids::add);
+      if (node.isEmpty()) System.err.println("bench: no insync node found in /proc; no node CPU (pass --node-pid)");
+      return new Targets(gateways, nodePids, "server " + server);
+    }
+    if (nodePid != null) throw new IllegalArgumentException("with --targets each node's pid is the process "
+        + "listening on its port; --node-pid is for one --server");
+    for (String t : targets.split(",")) {
+      InetSocketAddress a = ClientCommands.parseAddress(t.trim());
+      if (!a.getAddress().isLoopbackAddress()) {
+        throw new IllegalArgumentException("bench only targets loopback addresses, got " + a);
+      }
+      gateways.add(a);
+      OptionalLong p = JvmProbe.pidListeningOn(a.getPort());
+      p.ifPresent(nodePids::add);
+      if (p.isEmpty()) System.err.println("bench: no process listens on port " + a.getPort() + "; its CPU is not counted");
+    }
+    return new Targets(gateways, nodePids, "servers " + targets);
+  }
+
+  private OptionalLong cassandraPid() {
+    OptionalLong cassandra = pid(cassandraPid, ProcStat.Kind.CASSANDRA, "--cassandra-pid", cassandraPort);
+    if (cassandra.isEmpty()) System.err.println("bench: no Cassandra found in /proc; no Cassandra CPU (pass --cassandra-pid)");
+    return cassandra;
+  }
+
+  /** Raw journal-shaped inserts into Cassandra for {@code measured} after {@code warm}, Cassandra's CPU with them. */
+  private CassandraBaseline.Report baseline(OptionalLong cassandra, Duration measured, Duration warm)
+      throws InterruptedException {
+    InetSocketAddress c = new InetSocketAddress(cassandraHost, cassandraPort);
+    if (!c.getAddress().isLoopbackAddress()) {
+      throw new IllegalArgumentException("bench only targets loopback addresses, got " + cassandraHost);
+    }
+    return new CassandraBaseline(new CassandraBaseline.Settings(c, cassandraDc, measured, warm, inFlight, users,
+        Math.max(16, payloadBytes * 2)), System.err).run(new CpuMeter(CpuMeter.roles(OptionalLong.empty(), cassandra)));
   }
 
   /** The journal-write counter for one-to-one steps, or null (with a note) when Cassandra does not answer. */

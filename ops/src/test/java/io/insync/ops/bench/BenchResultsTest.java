@@ -163,12 +163,34 @@ class BenchResultsTest {
   }
 
   @Test
+  void aGroupStepShowsTheLastMembersLatencyAndTheSameRunBaseline() {
+    Histogram h = new Histogram(3);
+    for (int i = 1; i <= 100; i++) h.recordValue(i * 1000L); // 1 .. 100 ms
+    CassandraBaseline.Report baseline = new CassandraBaseline.Report(300_000, 20_000, 1.2, 12.5, 40, 0,
+        new CassandraBaseline.Settings(null, "dc1", java.time.Duration.ofSeconds(15), java.time.Duration.ofSeconds(5), 64,
+            1000, 200), List.of());
+    GroupReport r = new GroupReport("g1", "127.0.0.1:7400", 500, 1, 20, 10, 30, 100, 600, 600, 600, h, h, h, h, 0, 0, 0,
+        java.util.Map.of(), 0, new GroupReport.Check(800, 800, 0, 0, 800, 0, 0, 400_000, 3), java.util.Map.of(),
+        List.of(), 330_000, null).withBaseline(baseline);
+    BenchResults.Step step = BenchResults.group(r);
+    assertEquals("20.0/s", step.label());
+    assertEquals("50.0 / 99.0 / 100", step.columns().get("send→last member's notify p50 / p99 / max (ms)"));
+    assertEquals("550.0", step.columns().get("journal writes/post"));
+    assertEquals("20,000", step.columns().get("raw Cassandra inserts/s (same run)"));
+    assertEquals("yes (800 posts)", step.columns().get("every member once"));
+    assertTrue(r.toJson().contains("\"send_to_last_notify\":{\"count\":100,\"p50_ms\":50.0"), r.toJson());
+    assertTrue(r.toJson().contains("\"cassandra_baseline\":{\"mode\":\"cassandra-baseline\""), r.toJson());
+    assertTrue(r.toTable().contains("send -> LAST member's notify"), r.toTable());
+  }
+
+  @Test
   void scenarios() {
     assertEquals(BenchScenario.ONE_TO_ONE, BenchScenario.parse("one-to-one"));
     assertEquals(BenchScenario.CASSANDRA_BASELINE, BenchScenario.parse("cassandra-baseline"));
     assertEquals(BenchScenario.IDLE, BenchScenario.parse("IDLE"));
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> BenchScenario.parse("group-chat"));
-    assertEquals("unknown bench scenario 'group-chat'; known scenarios: one-to-one, cassandra-baseline, idle",
+    assertEquals(BenchScenario.GROUP, BenchScenario.parse("group"));
+    assertEquals("unknown bench scenario 'group-chat'; known scenarios: one-to-one, group, cassandra-baseline, idle",
         e.getMessage());
   }
 

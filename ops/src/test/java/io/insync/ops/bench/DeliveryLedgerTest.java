@@ -4,6 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.insync.protocol.GroupEvent;
+import io.insync.protocol.GroupEventType;
+import io.insync.protocol.Item;
+import io.insync.protocol.ItemKind;
 import org.junit.jupiter.api.Test;
 
 class DeliveryLedgerTest {
@@ -76,5 +80,16 @@ class DeliveryLedgerTest {
     DeliveryLedger.Check c = l.check(1);
     assertEquals(1, c.sent());
     assertTrue(c.exactlyOnce());
+  }
+
+  @Test
+  void onlyOneToOneMessagesCountAsDeliveries() {
+    Item message = Item.newBuilder().setSeq(1).setFrom("a").setTo("b").build();
+    assertTrue(DeliveryLedger.isDelivery(message));
+    assertFalse(DeliveryLedger.isDelivery(message.toBuilder().setGroup("g").setGroupSeq(3).build()), "a group's post");
+    assertFalse(DeliveryLedger.isDelivery(message.toBuilder().setGroup("g").setKind(ItemKind.GROUP_EVENT)
+        .setGroupEvent(GroupEvent.newBuilder().setType(GroupEventType.GROUP_JOINED)).build()), "a group event");
+    // a receipt of a kind this build does not know yet (DELIVERY_RECEIPT, READ_RECEIPT, ...)
+    assertFalse(DeliveryLedger.isDelivery(message.toBuilder().setKindValue(2).build()), "another kind");
   }
 }

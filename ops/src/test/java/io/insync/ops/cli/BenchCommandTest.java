@@ -22,6 +22,7 @@ class BenchCommandTest {
     assertEquals(BenchScenario.ONE_TO_ONE, parse("one-to-one", "--rates", "500,1000").scenario());
     assertEquals(BenchScenario.CASSANDRA_BASELINE, parse("cassandra-baseline").scenario());
     assertEquals(BenchScenario.IDLE, parse("idle", "--idle-connections", "100").scenario());
+    assertEquals(BenchScenario.GROUP, parse("group", "--members", "500", "--rates", "5,20").scenario());
   }
 
   @Test
@@ -35,7 +36,7 @@ class BenchCommandTest {
   void unknownScenarioListsTheKnownOnes() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> parse("fan-out").scenario());
     assertTrue(e.getMessage().contains("unknown bench scenario 'fan-out'"), e.getMessage());
-    assertTrue(e.getMessage().contains("one-to-one, cassandra-baseline, idle"), e.getMessage());
+    assertTrue(e.getMessage().contains("one-to-one, group, cassandra-baseline, idle"), e.getMessage());
   }
 
   @Test
@@ -44,6 +45,7 @@ class BenchCommandTest {
     assertThrows(IllegalArgumentException.class, () -> parse("one-to-one", "--idle-connections", "5").scenario());
     assertThrows(IllegalArgumentException.class, () -> parse("--cassandra-baseline", "--idle-connections", "5").scenario());
     assertThrows(IllegalArgumentException.class, () -> parse("idle", "--rates", "100").scenario());
+    assertThrows(IllegalArgumentException.class, () -> parse("group", "--idle-connections", "5").scenario());
     assertTrue(assertThrows(IllegalArgumentException.class, () -> parse("one-to-one", "--rates", "100,x").scenario())
         .getMessage().contains("'x' is not a number"));
   }
