@@ -417,7 +417,9 @@ public final class GroupEntity
       timers.startSingleTimer(FlushCursors.INSTANCE, FlushCursors.INSTANCE, settings.cursorFlush());
     }
     deliver(s, c.member());
-    if (keeperTold && pendingRecipients(s) == 0) keeperTold = false; // the next fan-out tells it again
+    // the next fan-out tells the keeper again. Only worth a scan of all recipients when this one
+    // has caught up (with none in flight): otherwise something is still pending anyway
+    if (keeperTold && !inFlight.containsKey(c.member()) && pendingRecipients(s) == 0) keeperTold = false;
     return Effect().noReply();
   }
 
