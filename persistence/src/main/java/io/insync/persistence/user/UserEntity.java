@@ -685,6 +685,10 @@ public final class UserEntity
   }
 
   private void stageSend(UserState state, Batch b, SendMessage cmd) {
+    if (isRemoved(state, cmd.device())) {
+      cmd.replyTo().tell(new SendRejected(cmd.clientMsgId(), ErrorCode.AUTH_FAILED, removedReason(cmd.device()), 0));
+      return;
+    }
     String problem = validate(cmd);
     if (problem != null) {
       cmd.replyTo().tell(new SendRejected(cmd.clientMsgId(), ErrorCode.BAD_REQUEST, problem, 0));
@@ -951,6 +955,9 @@ public final class UserEntity
    * back), and read receipts go to the peer or group unless the user turned them off.
    */
   private ReplyEffect<Event, UserState> onMarkRead(UserState state, MarkRead c) {
+    if (isRemoved(state, c.device())) {
+      return Effect().reply(c.replyTo(), new Done(ErrorCode.AUTH_FAILED, removedReason(c.device())));
+    }
     String conv = c.conversation() == null ? "" : c.conversation();
     if (conv.isEmpty() || conv.equals("#")) {
       return Effect().reply(c.replyTo(), new Done(ErrorCode.BAD_REQUEST, "peer or group is missing"));
@@ -1145,8 +1152,23 @@ public final class UserEntity
     return Effect().reply(c.replyTo(), new DeviceList(out));
   }
 
+  /**
+   * A removed device's commands are refused (AUTH_FAILED), not only its Connect: a command it
+   * pipelined before its removal was stored, or sent on a session whose LoggedOut was lost between
+   * nodes, must not act for the user.
+   */
+  private static boolean isRemoved(UserState state, String device) {
+    UserState.DeviceRecord r = device == null ? null : state.device(device);
+    return r != null && r.removed();
+  }
+
+  private static String removedReason(String device) {
+    return "device " + device + " was removed";
+  }
+
   /** Removes a device: stored, then its session is logged out (AUTH_FAILED); its Connects are refused from then on. */
   private ReplyEffect<Event, UserState> onRemoveDevice(UserState state, RemoveDevice c) {
+    if (isRemoved(state, c.by())) return Effect().reply(c.replyTo(), new Done(ErrorCode.AUTH_FAILED, removedReason(c.by())));
     UserState.DeviceRecord r = c.device() == null ? null : state.device(c.device());
     if (r == null) {
       return Effect().reply(c.replyTo(), new Done(ErrorCode.NOT_FOUND, "no device " + c.device() + " of " + userId));
@@ -1208,6 +1230,9 @@ public final class UserEntity
   // ===================================================================== sync
 
   private ReplyEffect<Event, UserState> onSync(UserState state, Sync c) {
+    if (isRemoved(state, c.device())) {
+      return Effect().reply(c.replyTo(), new SyncFailed(ErrorCode.AUTH_FAILED, removedReason(c.device()), 0));
+    }
     int max = c.maxItems() <= 0 ? settings.syncPageMax() : Math.min(c.maxItems(), settings.syncPageMax());
     long key = c.afterKey();
     long latest = state.lastSeq();

@@ -157,6 +157,15 @@ class UserEntityDevicesTest {
     // its token is refused from then on
     assertEquals(ErrorCode.AUTH_FAILED, connect(e, "pc", "desktop", 3).connected().refused());
     assertEquals(Done.OK, ask(e, reply -> new UserEntity.RemoveDevice("phone", "pc", reply)), "a repeat is fine");
+    // and so is anything it still sends (pipelined before its removal, or on a session not yet closed)
+    var sent = kit.createTestProbe(UserEntity.SendResult.class);
+    e.runCommand(new UserEntity.SendMessage("pc", "late", "bob", MessageContent.text("x"), sent.getRef()));
+    assertEquals(ErrorCode.AUTH_FAILED, ((UserEntity.SendRejected) sent.receiveMessage()).code());
+    var sync = kit.createTestProbe(UserEntity.SyncResult.class);
+    e.runCommand(new UserEntity.Sync("pc", 0, 0, sync.getRef()));
+    assertEquals(ErrorCode.AUTH_FAILED, ((UserEntity.SyncFailed) sync.receiveMessage()).code());
+    assertEquals(ErrorCode.AUTH_FAILED, ask(e, reply -> new UserEntity.RemoveDevice("pc", "phone", reply)).code());
+    assertEquals(ErrorCode.AUTH_FAILED, ask(e, reply -> new UserEntity.MarkRead("pc", "bob", 1, reply)).code());
     e.restart();
     assertEquals(ErrorCode.AUTH_FAILED, connect(e, "pc", "desktop", 4).connected().refused());
     assertNull(connect(e, "phone", "phone", 5).connected().refused());
