@@ -44,6 +44,13 @@ public final class GatewayDirectory {
   private final String selfNode;
   private final Duration writeTimeout;
   private volatile Map<String, String> entries = Map.of();
+  /**
+   * The other members that are Up, from member events, frozen once this node starts to leave: a node
+   * removed from the cluster sees no members at all any more, and its leave (a Leave from the
+   * cluster runs coordinated shutdown when it is Exiting) may reach the Redirect after that.
+   */
+  private final java.util.Set<String> upOthers = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  private volatile boolean frozen;
 
   private GatewayDirectory(ActorSystem<?> system, Duration writeTimeout) {
     this.system = system;
@@ -70,6 +77,13 @@ public final class GatewayDirectory {
         return Behaviors.same();
       });
     }), "gateway-directory", Props.empty());
+    ActorRef<org.apache.pekko.cluster.ClusterEvent.MemberEvent> members = system.systemActorOf(
+        Behaviors.<org.apache.pekko.cluster.ClusterEvent.MemberEvent>receiveMessage(e -> {
+          d.onMemberEvent(e);
+          return Behaviors.same();
+        }), "gateway-directory-members", Props.empty());
+    Cluster.get(system).subscriptions().tell(new org.apache.pekko.cluster.typed.Subscribe<>(members,
+        org.apache.pekko.cluster.ClusterEvent.MemberEvent.class));
     return d;
   }
 
@@ -98,20 +112,51 @@ public final class GatewayDirectory {
     return answer.handle((r, e) -> Done.getInstance());
   }
 
+  private void onMemberEvent(org.apache.pekko.cluster.ClusterEvent.MemberEvent e) {
+    String node = e.member().address().toString();
+    if (node.equals(selfNode)) {
+      if (e.member().status() != MemberStatus.up() && e.member().status() != MemberStatus.weaklyUp()) frozen = true;
+      return;
+    }
+    if (frozen) return;
+    if (e instanceof org.apache.pekko.cluster.ClusterEvent.MemberUp) upOthers.add(node);
+    else upOthers.remove(node); // left, exited, removed, downed
+  }
+
+  /** Takes the set of other Up members as it is now; from then on member events no longer change it. */
+  public void freeze() {
+    for (org.apache.pekko.cluster.Member m : Cluster.get(system).state().getMembers()) {
+      String node = m.address().toString();
+      if (m.status() == MemberStatus.up() && !node.equals(selfNode)) upOthers.add(node);
+    }
+    frozen = true;
+  }
+
   /**
-   * The gateways of the other members that are Up now, in the map's order; never this node's own.
+   * The gateways of the other members that are Up (as this node last saw them before it started to
+   * leave), in the map's order; never this node's own.
    */
   public List<Entry> others() {
     List<Entry> out = new ArrayList<>();
     Map<String, String> now = entries;
-    for (org.apache.pekko.cluster.Member m : Cluster.get(system).state().getMembers()) {
-      String node = m.address().toString();
-      if (m.status() != MemberStatus.up() || node.equals(selfNode)) continue;
+    java.util.Set<String> up = new java.util.HashSet<>(upOthers);
+    if (!frozen) {
+      // not leaving: the current state is the truth (and covers members up before the subscription)
+      up.clear();
+      for (org.apache.pekko.cluster.Member m : Cluster.get(system).state().getMembers()) {
+        if (m.status() == MemberStatus.up()) up.add(m.address().toString());
+      }
+    }
+    for (String node : orderedNodes(now)) {
+      if (!up.contains(node) || node.equals(selfNode)) continue;
       String value = now.get(node);
-      if (value == null) continue;
       int nl = value.indexOf('\n');
       out.add(nl < 0 ? new Entry(node, value, "") : new Entry(node, value.substring(0, nl), value.substring(nl + 1)));
     }
     return out;
+  }
+
+  private static List<String> orderedNodes(Map<String, String> entries) {
+    return new ArrayList<>(new java.util.TreeSet<>(entries.keySet()));
   }
 }

@@ -118,7 +118,10 @@ public final class InsyncNode implements AutoCloseable {
       log.warn("this gateway's address is not yet known to every node ({}); gossip spreads it", e.toString());
     }
     CoordinatedShutdown cs = CoordinatedShutdown.get(system);
-    cs.addTask(CoordinatedShutdown.PhaseBeforeServiceUnbind(), "gateway-withdraw", directory::withdraw);
+    cs.addTask(CoordinatedShutdown.PhaseBeforeServiceUnbind(), "gateway-withdraw", () -> {
+      directory.freeze(); // the gateways to name in the Redirect: the others Up now, whatever membership does next
+      return directory.withdraw();
+    });
     cs.addTask(CoordinatedShutdown.PhaseServiceUnbind(), "gateway-unbind", () -> CompletableFuture.supplyAsync(() -> {
       gateway.unbind();
       return Done.getInstance();
