@@ -353,13 +353,17 @@ public final class Session extends ExtensibleBehavior<Object> {
       conn.reply(Wire.error(requestId, ErrorCode.BAD_REQUEST, problem, 0));
       return;
     }
-    if (!deps.admission().tryAcquire()) {
-      conn.reply(Wire.error(requestId, ErrorCode.UNAVAILABLE, "node is busy, retry later", retryAfter().nodeBusy()));
-      return;
-    }
+    if (!admitted(requestId)) return;
     askEntity(() -> deps.users().group(group),
         (ActorRef<io.insync.persistence.group.GroupEntity.Reply> replyTo) -> Wire.groupCommand(who.user(), env, replyTo),
         (res, err) -> new Answered(Request.GROUP, requestId, group, res, err, group), true);
+  }
+
+  /** Takes a place in Admission, or answers UNAVAILABLE (the node is busy) and returns false. */
+  private boolean admitted(long requestId) {
+    if (deps.admission().tryAcquire()) return true;
+    conn.reply(Wire.error(requestId, ErrorCode.UNAVAILABLE, "node is busy, retry later", retryAfter().nodeBusy()));
+    return false;
   }
 
   /** MarkRead, ListDevices, RemoveDevice, SetPrefs: asked of the user's entity (each is safe to repeat). */
@@ -369,10 +373,7 @@ public final class Session extends ExtensibleBehavior<Object> {
       conn.reply(Wire.error(requestId, ErrorCode.BAD_REQUEST, problem, 0));
       return;
     }
-    if (!deps.admission().tryAcquire()) {
-      conn.reply(Wire.error(requestId, ErrorCode.UNAVAILABLE, "node is busy, retry later", retryAfter().nodeBusy()));
-      return;
-    }
+    if (!admitted(requestId)) return;
     askEntity(who, (ActorRef<Object> replyTo) -> Wire.userCommand(who.device(), env, replyTo),
         (res, err) -> new Answered(Request.USER, requestId, null, res, err), true);
   }

@@ -518,17 +518,26 @@ public final class GroupEntity
 
   /** Of the members message {@code seq} went to (joined by then, its sender not counted), how many got and read it. */
   private io.insync.persistence.user.Receipt.Count count(GroupState s, long seq, String sender) {
-    int recipients = 0;
-    int delivered = 0;
-    int read = 0;
+    int[] n = new int[3]; // recipients, delivered, read
+    eachRecipient(s, seq, sender, (member, got, read) -> {
+      n[0]++;
+      if (got) n[1]++;
+      if (read) n[2]++;
+    });
+    return new io.insync.persistence.user.Receipt.Count(seq, n[1], n[2], n[0]);
+  }
+
+  private interface RecipientMark {
+    void accept(String member, boolean delivered, boolean read);
+  }
+
+  /** Each member message {@code seq} went to (joined by then, its sender not counted), with whether it got and read it. */
+  private void eachRecipient(GroupState s, long seq, String sender, RecipientMark f) {
     for (Map.Entry<String, Long> m : s.memberSince().entrySet()) {
       if (m.getKey().equals(sender) || m.getValue() > seq) continue;
-      recipients++;
       GroupState.ReceiptMark mark = markOf(s, m.getKey());
-      if (mark.delivered() >= seq) delivered++;
-      if (mark.read() >= seq) read++;
+      f.accept(m.getKey(), mark.delivered() >= seq, mark.read() >= seq);
     }
-    return new io.insync.persistence.user.Receipt.Count(seq, delivered, read, recipients);
   }
 
   private ReplyEffect<Event, GroupState> onGetReceipts(GroupState s, GetReceipts g) {
@@ -544,15 +553,13 @@ public final class GroupEntity
     }
     List<String> delivered = new ArrayList<>();
     List<String> read = new ArrayList<>();
-    int recipients = 0;
-    for (Map.Entry<String, Long> m : s.memberSince().entrySet()) {
-      if (m.getKey().equals(sender) || m.getValue() > g.groupSeq()) continue;
-      recipients++;
-      GroupState.ReceiptMark mark = markOf(s, m.getKey());
-      if (mark.delivered() >= g.groupSeq()) delivered.add(m.getKey());
-      if (mark.read() >= g.groupSeq()) read.add(m.getKey());
-    }
-    return Effect().reply(g.replyTo(), new Receipts(groupId, g.groupSeq(), recipients, delivered, read));
+    int[] recipients = new int[1];
+    eachRecipient(s, g.groupSeq(), sender, (member, got, didRead) -> {
+      recipients[0]++;
+      if (got) delivered.add(member);
+      if (didRead) read.add(member);
+    });
+    return Effect().reply(g.replyTo(), new Receipts(groupId, g.groupSeq(), recipients[0], delivered, read));
   }
 
   private static String retryKey(String member) {

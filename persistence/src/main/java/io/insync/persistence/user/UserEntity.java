@@ -918,27 +918,19 @@ public final class UserEntity
   /** Messages from others in (after, upTo] still in the tail: the highest sender seq per peer, per group. */
   private void collectMessages(UserState state, long after, long upTo, Map<String, Long> peers,
       Map<String, Long> groups) {
+    collectMessages(state, "", after, upTo, peers, groups);
+  }
+
+  /** {@link #collectMessages} of one conversation (a peer, or "#" + group; "" any). */
+  private void collectMessages(UserState state, String conversation, long after, long upTo, Map<String, Long> peers,
+      Map<String, Long> groups) {
     long start = Math.max(after, state.tailStart() - 1);
     if (upTo <= start) return;
     for (InboxItem i : state.tailAfter(start, (int) Math.min(Integer.MAX_VALUE, upTo - start))) {
       if (i.seq() > upTo || !i.isMessageFrom(userId)) continue;
+      if (!conversation.isEmpty() && !conversation.equals(i.conversation(userId))) continue;
       if (i.group() != null) groups.merge(i.group().group(), i.senderSeq(), Math::max);
       else peers.merge(i.from(), i.senderSeq(), Math::max);
-    }
-  }
-
-  /** Only the messages of one conversation: {@link #collectMessages} narrowed to it. */
-  private void collectMessages(UserState state, String conversation, long after, long upTo, Map<String, Long> peers,
-      Map<String, Long> groups) {
-    Map<String, Long> p = new HashMap<>();
-    Map<String, Long> g = new HashMap<>();
-    collectMessages(state, after, upTo, p, g);
-    if (conversation.startsWith("#")) {
-      Long seq = g.get(conversation.substring(1));
-      if (seq != null) groups.put(conversation.substring(1), seq);
-    } else {
-      Long seq = p.get(conversation);
-      if (seq != null) peers.put(conversation, seq);
     }
   }
 
@@ -1254,6 +1246,18 @@ public final class UserEntity
     return Effect().noReply();
   }
 
+  /** The inbox items after {@code key}, from the journal, in order. */
+  private org.apache.pekko.stream.javadsl.Source<InboxItem, org.apache.pekko.NotUsed> itemsAfter(UserState state,
+      long key) {
+    String self = userId;
+    return readJournal
+        .currentEventsByPersistenceId(persistenceId(userId).id(), state.journalSeqNrLowerBound(key + 1), Long.MAX_VALUE)
+        .mapConcat(env -> {
+          InboxItem i = InboxItem.of(self, env.event());
+          return i == null || i.seq() <= key ? List.<InboxItem>of() : List.of(i);
+        });
+  }
+
   /** Older items come from the journal, read off the actor; the reply goes straight back. */
   private void readJournal(UserState state, long key, int max, long latest, SyncFilter filter,
       ActorRef<SyncResult> replyTo) {
@@ -1261,14 +1265,8 @@ public final class UserEntity
       readJournalFiltered(state, key, max, latest, filter, replyTo);
       return;
     }
-    long fromSeqNr = state.journalSeqNrLowerBound(key + 1);
     String self = userId;
-    readJournal
-        .currentEventsByPersistenceId(persistenceId(userId).id(), fromSeqNr, Long.MAX_VALUE)
-        .mapConcat(env -> {
-          InboxItem i = InboxItem.of(self, env.event());
-          return i == null || i.seq() <= key ? List.<InboxItem>of() : List.of(i);
-        })
+    itemsAfter(state, key)
         .take(max)
         .runWith(Sink.seq(), ctx.getSystem())
         .whenComplete((items, err) -> {
@@ -1294,15 +1292,9 @@ public final class UserEntity
    */
   private void readJournalFiltered(UserState state, long key, int max, long latest, SyncFilter filter,
       ActorRef<SyncResult> replyTo) {
-    long fromSeqNr = state.journalSeqNrLowerBound(key + 1);
     long scanTo = Math.min(latest, key + settings.syncFilterScanMax());
     String self = userId;
-    readJournal
-        .currentEventsByPersistenceId(persistenceId(userId).id(), fromSeqNr, Long.MAX_VALUE)
-        .mapConcat(env -> {
-          InboxItem i = InboxItem.of(self, env.event());
-          return i == null || i.seq() <= key ? List.<InboxItem>of() : List.of(i);
-        })
+    itemsAfter(state, key)
         .takeWhile(i -> i.seq() <= scanTo)
         .filter(i -> filter.matches(self, i))
         .take(max)
