@@ -2,6 +2,7 @@ package io.insync.gateway;
 
 import io.insync.core.codec.Envelopes;
 import io.insync.core.codec.ProtocolException;
+import io.insync.persistence.metrics.InsyncMetrics;
 import io.insync.protocol.Envelope;
 import io.insync.protocol.ErrorCode;
 import io.netty.channel.Channel;
@@ -29,6 +30,7 @@ final class Connection {
 
   /** The answer to one client frame (a result or an Error). */
   void reply(Envelope answer) {
+    countError(answer);
     onLoop(() -> {
       channel.writeAndFlush(answer).addListener(f -> {
         // our own answer did not fit in a frame: tell the client instead of leaving it waiting
@@ -54,6 +56,11 @@ final class Connection {
     });
   }
 
+  /** Every Error a client gets passes here or through {@link #closeAfterWrite}: counted by its code. */
+  static void countError(Envelope e) {
+    if (e.getCommandCase() == Envelope.CommandCase.ERROR) InsyncMetrics.error(e.getError().getCode().name());
+  }
+
   /** Writes a (fatal) Error, then closes the channel. */
   void closeAfter(Envelope error) {
     onLoop(() -> closeAfterWrite(channel, error));
@@ -68,6 +75,7 @@ final class Connection {
    * {@link #CLOSE_GRACE_MILLIS}: a client that stopped reading cannot keep its connection open.
    */
   static void closeAfterWrite(Channel channel, Envelope last) {
+    countError(last);
     boolean reading = channel.isWritable();
     channel.writeAndFlush(last).addListener(ChannelFutureListener.CLOSE);
     if (!reading) {

@@ -5,6 +5,7 @@ import io.insync.core.auth.InvalidTokenException;
 import io.insync.core.auth.TokenSigner;
 import io.insync.core.codec.Envelopes;
 import io.insync.persistence.user.RouteChanges;
+import io.insync.persistence.metrics.InsyncMetrics;
 import io.insync.persistence.user.UserEntity;
 import io.insync.persistence.user.UserRefs;
 import io.insync.protocol.Envelope;
@@ -232,14 +233,14 @@ public final class Session extends ExtensibleBehavior<Object> {
     try {
       claims = deps.tokens().verify(env.getAuth().getToken(), deps.clock().instant());
     } catch (InvalidTokenException e) {
-      return fatal(requestId, ErrorCode.AUTH_FAILED, e.getMessage(), 0, null);
+      return authRefused(requestId, ErrorCode.AUTH_FAILED, e.getMessage(), 0, null);
     }
     // checked before a place in Admission is taken: a refusal here must not keep one
     if (env.getAuth().getPlatform().length() > 32) {
-      return fatal(requestId, ErrorCode.BAD_REQUEST, "platform is longer than 32 characters", 0, null);
+      return authRefused(requestId, ErrorCode.BAD_REQUEST, "platform is longer than 32 characters", 0, null);
     }
     if (!deps.admission().tryAcquireForAuth()) {
-      return fatal(requestId, ErrorCode.UNAVAILABLE, "node is busy, retry later or connect elsewhere",
+      return authRefused(requestId, ErrorCode.UNAVAILABLE, "node is busy, retry later or connect elsewhere",
           retryAfter().authRefused(), null);
     }
     authTimer.cancel();
@@ -259,15 +260,16 @@ public final class Session extends ExtensibleBehavior<Object> {
     if (d.failure() != null) {
       // the user's entity did not answer: the client should come back (maybe to another node)
       held = null;
-      return fatal(d.requestId(), ErrorCode.UNAVAILABLE, "user service not available, retry",
+      return authRefused(d.requestId(), ErrorCode.UNAVAILABLE, "user service not available, retry",
           retryAfter().entityTimeout(), d.who());
     }
     if (d.connected().refused() != null) {
       // a removed device, or one past max-devices: its token is refused
       held = null;
       deps.presence().unregister(d.who().user(), pushes);
-      return fatal(d.requestId(), d.connected().refused(), d.connected().reason(), 0, d.who());
+      return authRefused(d.requestId(), d.connected().refused(), d.connected().reason(), 0, d.who());
     }
+    InsyncMetrics.auth("ok");
     latestSeq = Math.max(latestSeq, d.connected().latestSeq());
     conn.reply(Wire.authOk(d.requestId(), d.who().user(), d.who().device(), d.connected(),
         deps.settings().heartbeatSeconds()));
@@ -275,6 +277,12 @@ public final class Session extends ExtensibleBehavior<Object> {
     held = null;
     if (frames != null) for (Envelope env : frames) onRequest(d.who(), env);
     return authenticated(d.who());
+  }
+
+  /** An Auth refused: counted by its code, then the fatal Error. */
+  private Behavior<Object> authRefused(long requestId, ErrorCode code, String reason, int retryAfterMs, Device who) {
+    InsyncMetrics.auth(code.name());
+    return fatal(requestId, code, reason, retryAfterMs, who);
   }
 
   // ------------------------------------------------------------------ requests
@@ -286,6 +294,7 @@ public final class Session extends ExtensibleBehavior<Object> {
       return Behaviors.same();
     }
     long requestId = env.getRequestId();
+    InsyncMetrics.request(commandName(env.getCommandCase()));
     switch (env.getCommandCase()) {
       case SEND -> onSend(who, requestId, env.getSend());
       case SYNC -> onSync(who, env);
@@ -313,11 +322,13 @@ public final class Session extends ExtensibleBehavior<Object> {
     else if (!group.isEmpty() && !Ids.isValidUserId(group)) problem = "group '" + group + "' is not a valid id";
     else if (group.isEmpty() && !Ids.isValidUserId(send.getTo())) problem = "recipient '" + send.getTo() + "' is not a valid user id";
     if (problem != null) {
+      InsyncMetrics.sendAnswered(ErrorCode.BAD_REQUEST.name(), 0);
       conn.reply(Wire.error(requestId, ErrorCode.BAD_REQUEST, problem, 0));
       return;
     }
     boolean admitted = send.getAttempt() > 0 ? deps.admission().tryAcquireForRetry() : deps.admission().tryAcquire();
     if (!admitted) {
+      InsyncMetrics.sendAnswered(ErrorCode.UNAVAILABLE.name(), 0);
       conn.reply(Wire.error(requestId, ErrorCode.UNAVAILABLE,
           "node is busy; retry with the same client_msg_id", retryAfter().nodeBusy()));
       return;
@@ -328,16 +339,29 @@ public final class Session extends ExtensibleBehavior<Object> {
       askEntity(() -> deps.users().group(group),
           (ActorRef<UserEntity.SendResult> replyTo) -> Wire.post(who.user(), who.device(), send, replyTo),
           (res, err) -> {
-            deps.admission().sendCompleted(System.nanoTime() - asked);
+            sendCompleted(res, err, asked);
             return new Answered(Request.SEND, requestId, cmid, res, err, group);
           }, true);
       return;
     }
     askEntity(who, (ActorRef<UserEntity.SendResult> replyTo) -> Wire.sendMessage(who.device(), send, replyTo),
         (res, err) -> {
-          deps.admission().sendCompleted(System.nanoTime() - asked);
+          sendCompleted(res, err, asked);
           return new Answered(Request.SEND, requestId, cmid, res, err);
         }, true);
+  }
+
+  /** A Send's ask completed (answered or given up): Admission learns its time, the metrics its result. */
+  private void sendCompleted(UserEntity.SendResult res, Throwable err, long askedNanos) {
+    long took = System.nanoTime() - askedNanos;
+    deps.admission().sendCompleted(took);
+    String result = err != null ? ErrorCode.UNAVAILABLE.name()
+        : res instanceof UserEntity.SendRejected r ? r.code().name() : "ok";
+    InsyncMetrics.sendAnswered(result, took);
+  }
+
+  private static String commandName(Envelope.CommandCase c) {
+    return c.name().toLowerCase(java.util.Locale.ROOT);
   }
 
   /** GroupCreate, GroupChange, GroupGet: asked of the group's entity (each is safe to repeat). */
@@ -391,7 +415,11 @@ public final class Session extends ExtensibleBehavior<Object> {
       return;
     }
     askEntity(who, (ActorRef<UserEntity.SyncResult> replyTo) -> Wire.sync(who.device(), env.getSync(), replyTo),
-        (res, err) -> new Answered(Request.SYNC, requestId, null, res, err), true);
+        (res, err) -> {
+          InsyncMetrics.syncAnswered(err != null ? ErrorCode.UNAVAILABLE.name()
+              : res instanceof UserEntity.SyncFailed f ? f.code().name() : "ok");
+          return new Answered(Request.SYNC, requestId, null, res, err);
+        }, true);
   }
 
   private Envelope answer(Answered a) {

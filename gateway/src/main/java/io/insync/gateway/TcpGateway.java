@@ -5,6 +5,7 @@ import io.insync.core.codec.FrameCodec;
 import io.insync.core.codec.ProtocolException;
 import io.insync.protocol.Envelope;
 import io.insync.protocol.ErrorCode;
+import io.insync.persistence.metrics.InsyncMetrics;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
@@ -249,6 +250,9 @@ public final class TcpGateway implements AutoCloseable {
     private ActorRef<Session.Msg> session;
     private FlowControl flow;
     private boolean started;
+    /** Counted in the connections gauge (a connection refused as "gateway is full" is not). */
+    private boolean counted;
+    private boolean websocket;
     private Channel channel;
     private volatile long lastRead;
 
@@ -298,6 +302,9 @@ public final class TcpGateway implements AutoCloseable {
       }
       flow = (FlowControl) ctx.pipeline().get(FlowControl.NAME);
       channel = ctx.channel();
+      websocket = ctx.pipeline().get(WebSocketFraming.WS_PROTOCOL) != null;
+      counted = true;
+      InsyncMetrics.connectionOpened(websocket);
       lastRead = System.nanoTime();
       idle.add(this);
       live.add(channel);
@@ -316,6 +323,8 @@ public final class TcpGateway implements AutoCloseable {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
       if (started) open.decrementAndGet();
+      if (counted) InsyncMetrics.connectionClosed(websocket);
+      counted = false;
       live.remove(ctx.channel());
       idle.remove(this);
       if (session != null) session.tell(Session.Closed.INSTANCE);

@@ -15,7 +15,7 @@ import scala.util.Try;
 /**
  * Test-only journal for node processes: the node's (fenced) Cassandra journal, except that writes of the
  * persistence ids listed in a file (one per line; system property {@code insync.test.failing-writes})
- * fail. Edit the file while the node runs to start or clear the fault. Enable it with
+ * fail ({@code *} on a line: every write fails). Edit the file while the node runs to start or clear the fault. Enable it with
  * {@code -Dpekko.persistence.cassandra.journal.class=io.insync.ops.FaultyCassandraJournal}
  * (nodes run with the test classpath).
  */
@@ -38,17 +38,17 @@ public final class FaultyCassandraJournal extends FencedCassandraJournal {
   }
 
   @Override
-  public Future<Seq<Try<BoxedUnit>>> asyncWriteMessages(Seq<AtomicWrite> messages) {
+  protected Future<Seq<Try<BoxedUnit>>> write(Seq<AtomicWrite> messages) {
     Set<String> failing = failing();
     if (!failing.isEmpty()) {
       var it = messages.iterator();
       while (it.hasNext()) {
         String pid = it.next().persistenceId();
-        if (failing.contains(pid)) {
+        if (failing.contains(pid) || failing.contains("*")) {
           return scala.concurrent.Future$.MODULE$.failed(new IOException("injected write failure for " + pid));
         }
       }
     }
-    return super.asyncWriteMessages(messages);
+    return super.write(messages);
   }
 }

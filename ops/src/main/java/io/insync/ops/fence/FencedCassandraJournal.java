@@ -1,12 +1,16 @@
 package io.insync.ops.fence;
 
 import com.typesafe.config.Config;
+import io.insync.persistence.metrics.InsyncMetrics;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.pekko.persistence.AtomicWrite;
+import org.apache.pekko.persistence.PersistentRepr;
 import org.apache.pekko.persistence.cassandra.journal.CassandraJournal;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import scala.collection.immutable.Seq;
+import scala.Function1;
+import org.apache.pekko.dispatch.ExecutionContexts;
 import scala.concurrent.Future;
 import scala.runtime.BoxedUnit;
 import scala.util.Try;
@@ -21,6 +25,8 @@ import scala.util.Try;
 public class FencedCassandraJournal extends CassandraJournal {
   private static final Logger log = LoggerFactory.getLogger(FencedCassandraJournal.class);
   private static final AtomicLong refused = new AtomicLong();
+  /** Runs the timing callbacks where the write or replay completes (they only record a figure). */
+  private static final scala.concurrent.ExecutionContext SAME_THREAD = ExecutionContexts.fromExecutor(Runnable::run);
 
   private final SelfFence fence;
 
@@ -34,8 +40,34 @@ public class FencedCassandraJournal extends CassandraJournal {
     return refused.get();
   }
 
+  /** Every write batch, timed and counted ({@link InsyncMetrics#journalWrite}): a refused or failed one too. */
   @Override
-  public Future<Seq<Try<BoxedUnit>>> asyncWriteMessages(Seq<AtomicWrite> messages) {
+  public final Future<Seq<Try<BoxedUnit>>> asyncWriteMessages(Seq<AtomicWrite> messages) {
+    long start = System.nanoTime();
+    Future<Seq<Try<BoxedUnit>>> written = write(messages);
+    written.onComplete(t -> {
+      InsyncMetrics.journalWrite(System.nanoTime() - start, t.isSuccess());
+      return BoxedUnit.UNIT;
+    }, SAME_THREAD);
+    return written;
+  }
+
+  /** Every replay (an entity's recovery), timed and counted ({@link InsyncMetrics#journalRead}). */
+  @Override
+  public Future<BoxedUnit> asyncReplayMessages(String persistenceId, long fromSequenceNr, long toSequenceNr, long max,
+      Function1<PersistentRepr, BoxedUnit> recoveryCallback) {
+    long start = System.nanoTime();
+    Future<BoxedUnit> replayed = super.asyncReplayMessages(persistenceId, fromSequenceNr, toSequenceNr, max,
+        recoveryCallback);
+    replayed.onComplete(t -> {
+      InsyncMetrics.journalRead(System.nanoTime() - start, t.isSuccess());
+      return BoxedUnit.UNIT;
+    }, SAME_THREAD);
+    return replayed;
+  }
+
+  /** The write behind the fence (a test journal overrides this to inject failures). */
+  protected Future<Seq<Try<BoxedUnit>>> write(Seq<AtomicWrite> messages) {
     String why = fence.refusal();
     if (why != null) {
       long n = refused.incrementAndGet();

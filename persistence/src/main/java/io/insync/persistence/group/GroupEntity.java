@@ -1,6 +1,7 @@
 package io.insync.persistence.group;
 
 import io.insync.persistence.ClusterMessage;
+import io.insync.persistence.metrics.InsyncMetrics;
 import io.insync.persistence.user.GroupTag;
 import io.insync.persistence.user.GroupTag.Action;
 import io.insync.persistence.user.MessageContent;
@@ -244,6 +245,7 @@ public final class GroupEntity
   public SignalHandler<GroupState> signalHandler() {
     return newSignalHandlerBuilder()
         .onSignal(RecoveryCompleted.class, (state, signal) -> {
+          InsyncMetrics.recovered("group", "ok");
           inFlight.clear();
           failures.clear();
           confirmedUnsaved.clear();
@@ -413,6 +415,8 @@ public final class GroupEntity
     failures.remove(c.member());
     timers.cancel(retryKey(c.member()));
     confirmedUnsaved.merge(c.member(), c.upTo(), Math::max);
+    Logged newest = s.log().get(c.upTo());
+    if (newest != null) InsyncMetrics.fanOut(newest.serverTs());
     if (!timers.isTimerActive(FlushCursors.INSTANCE)) {
       timers.startSingleTimer(FlushCursors.INSTANCE, FlushCursors.INSTANCE, settings.cursorFlush());
     }

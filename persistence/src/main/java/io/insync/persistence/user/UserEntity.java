@@ -1,6 +1,7 @@
 package io.insync.persistence.user;
 
 import io.insync.persistence.ClusterMessage;
+import io.insync.persistence.metrics.InsyncMetrics;
 import io.insync.protocol.ErrorCode;
 import io.insync.protocol.ItemKind;
 import java.time.Duration;
@@ -461,6 +462,8 @@ public final class UserEntity
   private Throwable lastRecoveryFailure;
   /** Told the keeper after keeper-after since all was last delivered (it keeps going until nothing is pending). */
   private boolean keeperTold;
+  /** This entity's share of the node's pending-deliveries gauge, as last reported. */
+  private long reportedPending;
   /** Registered with {@link RouteChanges} from recovery until this entity stops (null: not registered). */
   private RouteChanges.Registration routeRegistration;
 
@@ -518,12 +521,14 @@ public final class UserEntity
     return newSignalHandlerBuilder()
         .onSignal(RecoveryCompleted.class, (state, signal) -> {
           // a new incarnation (first start or a restart after a journal failure): fresh bookkeeping
+          InsyncMetrics.recovered("user", "ok");
           outbox = new Outbox<>(ATTEMPT_IDS::incrementAndGet);
           acksUnwritten.clear();
           deliveryScannedUpTo = state.deviceKeys().values().stream().mapToLong(Long::longValue).max().orElse(0);
           keeperTold = false;
           timers.cancelAll();
           for (String to : state.recipientsWithPending()) deliver(state, to);
+          reportPending(state);
           if (routeRegistration == null) {
             ActorRef<Command> self = ctx.getSelf();
             routeRegistration = refs.routeChanges().listen(() -> self.tell(Rerouted.INSTANCE));
@@ -544,8 +549,11 @@ public final class UserEntity
           routeRegistration = null;
           // stopped (hand-off, passivation, node leaving) with deliveries pending: have them resumed
           if (state.pendingCount() > outbox.confirmedNotWritten()) keeper.pending(userId);
+          InsyncMetrics.pending(reportedPending, 0);
+          reportedPending = 0;
         })
         .onSignal(RecoveryFailed.class, (state, signal) -> {
+          InsyncMetrics.recovered("user", "failed");
           // Pekko signals one failed recovery twice (the cause, then its wrapper): count it once
           if (ReplayFilterAlarms.isTwoWriters(signal.getFailure()) && !causedBy(signal.getFailure(), lastRecoveryFailure)) {
             lastRecoveryFailure = signal.getFailure();
@@ -655,6 +663,7 @@ public final class UserEntity
           b.deliverTo.forEach(to -> deliver(s, to));
           b.receipts.forEach(Runnable::run);
           releaseHeld();
+          reportPending(s);
         })
         .thenNoReply();
   }
@@ -698,12 +707,14 @@ public final class UserEntity
     MessageSent first = b.sends.get(key);
     if (first != null) {
       // a retry that caught up with its first attempt in this batch: the first one's answer
+      InsyncMetrics.dedupHit();
       b.afterWrite.add(s -> ackWhenDelivered(s, first.to(), first.seq(), first.clientMsgId(), first.serverTs(),
           cmd.replyTo()));
       return;
     }
     var before = state.sentBefore(cmd.device(), cmd.clientMsgId());
     if (before.isPresent()) {
+      InsyncMetrics.dedupHit();
       ackWhenDelivered(state, cmd.to(), before.get().seq(), cmd.clientMsgId(), before.get().serverTs(), cmd.replyTo());
       return;
     }
@@ -831,6 +842,7 @@ public final class UserEntity
     // by itself once nothing is pending)
     if (state.pendingCount() <= outbox.confirmedNotWritten()) keeperTold = false;
     deliver(state, c.to());
+    reportPending(state);
     return Effect().noReply();
   }
 
@@ -1009,6 +1021,15 @@ public final class UserEntity
     }
     NewItems push = new NewItems(userId, state.lastSeq(), inline);
     sessions.values().forEach(s -> s.ref().tell(push));
+    List<InboxItem> newest = inline.isEmpty() ? state.newestAfter(state.lastSeq() - 1, 1) : inline;
+    if (!newest.isEmpty()) InsyncMetrics.notified(newest.get(newest.size() - 1).serverTs());
+  }
+
+  /** The node's pending-deliveries gauge follows this entity's count (what it reported last, then now). */
+  private void reportPending(UserState state) {
+    long now = Math.max(0, state.pendingCount() - outbox.confirmedNotWritten());
+    InsyncMetrics.pending(reportedPending, now);
+    reportedPending = now;
   }
 
   /**
@@ -1214,6 +1235,9 @@ public final class UserEntity
     if (key > deviceKey(state, c.device())) {
       acksUnwritten.put(c.device(), key);
       scheduleFlush();
+      InsyncMetrics.ack("ok");
+    } else {
+      InsyncMetrics.ack("stale");
     }
     sendDeliveryReceipts(state, key);
     return Effect().noReply();
