@@ -22,6 +22,7 @@ public final class NodeProcess implements AutoCloseable {
   private final int wsPort;
   private final int arteryPort;
   private final int managementPort;
+  private final int metricsPort;
   private final String cassandra;
   private final Path log;
   private final List<String> seeds = new ArrayList<>();
@@ -39,6 +40,7 @@ public final class NodeProcess implements AutoCloseable {
     this.wsPort = freePort();
     this.arteryPort = freePort();
     this.managementPort = freePort();
+    this.metricsPort = freePort();
     this.cassandra = cassandraHostPort;
     Path dir = Path.of("target", "it-nodes");
     Files.createDirectories(dir);
@@ -82,6 +84,11 @@ public final class NodeProcess implements AutoCloseable {
   /** The node's management HTTP port (cluster routes, /ready, /alive); kept across restarts of this NodeProcess. */
   public int managementPort() {
     return managementPort;
+  }
+
+  /** The node's Prometheus endpoint port ({@code GET /metrics}); kept across restarts of this NodeProcess. */
+  public int metricsPort() {
+    return metricsPort;
   }
 
   /** This node's cluster address, to use as another node's seed. */
@@ -175,6 +182,7 @@ public final class NodeProcess implements AutoCloseable {
     cmd.add("io.insync.ops.cli.InsyncCli");
     cmd.addAll(List.of("node", "--port", String.valueOf(tcpPort), "--ws-port", String.valueOf(wsPort),
         "--artery-port", String.valueOf(arteryPort), "--management-port", String.valueOf(managementPort),
+        "--metrics-port", String.valueOf(metricsPort),
         "--cassandra", cassandra, "--dc", "dc1"));
     for (String seed : seeds) cmd.addAll(List.of("--seed", seed));
     if (configFile != null) cmd.addAll(List.of("--config", configFile.toString()));

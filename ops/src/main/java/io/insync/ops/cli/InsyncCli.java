@@ -1,6 +1,8 @@
 package io.insync.ops.cli;
 
+import com.typesafe.config.Config;
 import io.insync.ops.InsyncNode;
+import io.insync.ops.metrics.NodeMetrics;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -65,8 +67,11 @@ public final class InsyncCli implements Runnable {
 
     @Override
     public Integer call() throws Exception {
+      Config config = options.build();
+      // before the actor system: Kanela instruments Pekko's classes as they load
+      NodeMetrics.start(config);
       // start() logs "insync node ready" once the client port is open and the node can serve
-      InsyncNode node = InsyncNode.start(options.build());
+      InsyncNode node = InsyncNode.start(config);
       Runtime.getRuntime().addShutdownHook(new Thread(node::close, "insync-node-stop"));
       node.system().getWhenTerminated().toCompletableFuture().join();
       return 0;

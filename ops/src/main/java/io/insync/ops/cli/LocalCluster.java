@@ -30,12 +30,15 @@ final class LocalCluster {
       "insync node ready: TCP SYNC (\\S+), WebSocket SYNC (\\S+),(?: management (\\S+),)? cluster address (\\S+)");
   private static final Duration STOP_TIMEOUT = Duration.ofSeconds(60);
 
-  /** Ports of node {@code i} (1-based): TCP and WebSocket step by 10, Artery and management by 1. */
-  record Ports(int tcp, int ws, int artery, int management) {
-    static Ports of(int i, int tcpBase, int wsBase, int arteryBase, int managementBase) {
+  /** What a node logs when its Prometheus endpoint is up (io.insync.ops.metrics.NodeMetrics). */
+  static final Pattern METRICS = Pattern.compile("metrics: Prometheus endpoint (\\S+)");
+
+  /** Ports of node {@code i} (1-based): TCP and WebSocket step by 10, Artery, management and metrics by 1. */
+  record Ports(int tcp, int ws, int artery, int management, int metrics) {
+    static Ports of(int i, int tcpBase, int wsBase, int arteryBase, int managementBase, int metricsBase) {
       int k = i - 1;
       return new Ports(tcpBase == 0 ? 0 : tcpBase + 10 * k, wsBase == 0 ? 0 : wsBase + 10 * k,
-          arteryBase + k, managementBase == 0 ? 0 : managementBase + k);
+          arteryBase + k, managementBase == 0 ? 0 : managementBase + k, metricsBase == 0 ? 0 : metricsBase + k);
     }
   }
 
@@ -50,6 +53,7 @@ final class LocalCluster {
     volatile String ws;
     volatile String cluster;
     volatile String management;
+    volatile String metrics;
 
     Node(int index, Ports ports, Path log, Process process) {
       this.index = index;
@@ -121,6 +125,10 @@ final class LocalCluster {
         out.write(line);
         out.write('\n');
         out.flush();
+        if (n.metrics == null) {
+          Matcher mm = METRICS.matcher(line);
+          if (mm.find()) n.metrics = mm.group(1);
+        }
         if (!n.ready.isDone()) {
           Matcher m = READY.matcher(line);
           if (m.find()) {

@@ -29,6 +29,10 @@ final class NodeOptions {
       description = "management HTTP port: cluster routes, /ready, /alive (default: pekko.management.http.port, 8558; 0 picks one)")
   Integer managementPort;
 
+  @Option(names = "--metrics-port",
+      description = "Prometheus endpoint port, GET /metrics (default: insync.metrics.port, 9095; 0 picks one)")
+  Integer metricsPort;
+
   @Option(names = "--cassandra", paramLabel = "HOST:PORT", description = "Cassandra contact point (default 127.0.0.1:9042)")
   String cassandra;
 
@@ -49,6 +53,12 @@ final class NodeOptions {
         throw new IllegalArgumentException("--management-port must be 0..65535 (was " + managementPort + ")");
       }
       c = c.withValue("pekko.management.http.port", ConfigValueFactory.fromAnyRef(managementPort));
+    }
+    if (metricsPort != null) {
+      if (metricsPort < 0 || metricsPort > 65535) {
+        throw new IllegalArgumentException("--metrics-port must be 0..65535 (was " + metricsPort + ")");
+      }
+      c = c.withValue("insync.metrics.port", ConfigValueFactory.fromAnyRef(metricsPort));
     }
     if (cassandra != null) {
       c = c.withValue("datastax-java-driver.basic.contact-points", ConfigValueFactory.fromIterable(List.of(cassandra)));

@@ -2,11 +2,13 @@ package io.insync.ops.cli;
 
 import com.typesafe.config.Config;
 import io.insync.ops.InsyncNode;
+import io.insync.ops.metrics.NodeMetrics;
 import io.insync.persistence.cassandra.CassandraLauncher;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.stream.Collectors;
@@ -24,7 +26,8 @@ import picocli.CommandLine.Spec;
     description = {"Start a complete local system: Cassandra (a child process) and one node, or with --nodes N a "
         + "cluster of N node processes (node 1 is the seed). Ctrl-C stops all nodes, then Cassandra.",
         "Ports of node i (1-based) with --nodes: TCP --port + 10(i-1), WebSocket --ws-port + 10(i-1), "
-            + "Artery --artery-port + (i-1), management 8558 + (i-1) (-Dpekko.management.http.port sets the base); "
+            + "Artery --artery-port + (i-1), management 8558 + (i-1) (-Dpekko.management.http.port sets the base), "
+            + "Prometheus --metrics-port + (i-1) (default 9095); "
             + "node logs in DATA/nodes/node-i.log."})
 final class UpCommand implements Callable<Integer> {
   private static final int DEFAULT_TCP = 7400;
@@ -76,8 +79,11 @@ final class UpCommand implements Callable<Integer> {
     node.cassandra = cassandra.host() + ":" + cassandra.nativePort();
     node.datacenter = cassandra.datacenter();
     InsyncNode n;
+    Optional<NodeMetrics> metrics;
     try {
-      n = InsyncNode.start(node.build());
+      Config config = node.build();
+      metrics = NodeMetrics.start(config);
+      n = InsyncNode.start(config);
     } catch (Exception e) {
       cassandra.stop();
       throw e;
@@ -93,6 +99,7 @@ final class UpCommand implements Callable<Integer> {
     n.webSocketAddress().ifPresent(ws -> System.out.println(
         "  WebSocket  ws://" + ws.getHostString() + ":" + ws.getPort() + n.webSocketPath()));
     System.out.println("  management " + n.managementUrl());
+    metrics.ifPresent(m -> System.out.println("  metrics    " + m.prometheusUrl()));
     System.out.println("  Cassandra  " + cassandra.host() + ":" + cassandra.nativePort() + " (log: " + cassandra.systemLog() + ")");
     System.out.println("  try:       bin/insync send --from alice --to bob --text hi ; bin/insync sync --user bob");
     System.out.println("ready");
@@ -120,14 +127,15 @@ final class UpCommand implements Callable<Integer> {
     int wsBase = node.wsPort != null ? node.wsPort : DEFAULT_WS;
     int arteryBase = node.arteryPort != null ? node.arteryPort : DEFAULT_ARTERY;
     int managementBase = Integer.getInteger("pekko.management.http.port", DEFAULT_MANAGEMENT);
+    int metricsBase = node.metricsPort != null ? node.metricsPort : config.getInt("insync.metrics.port");
     String seed = "pekko://insync@" + arteryHost + ":" + arteryBase;
     Path logs = cassandraOptions.data.toAbsolutePath().resolve("nodes");
     try {
       for (int i = 1; i <= nodes; i++) {
-        LocalCluster.Ports p = LocalCluster.Ports.of(i, tcpBase, wsBase, arteryBase, managementBase);
+        LocalCluster.Ports p = LocalCluster.Ports.of(i, tcpBase, wsBase, arteryBase, managementBase, metricsBase);
         List<String> args = new ArrayList<>(List.of(
             "--port", String.valueOf(p.tcp()), "--ws-port", String.valueOf(p.ws()),
-            "--artery-port", String.valueOf(p.artery()),
+            "--artery-port", String.valueOf(p.artery()), "--metrics-port", String.valueOf(p.metrics()),
             "--cassandra", cassandra.host() + ":" + cassandra.nativePort(), "--dc", cassandra.datacenter(),
             "--seed", seed));
         if (node.host != null) args.addAll(List.of("--host", node.host));
@@ -150,6 +158,7 @@ final class UpCommand implements Callable<Integer> {
       System.out.println("    WebSocket  " + n.ws);
       System.out.println("    cluster    " + n.cluster);
       if (n.management != null) System.out.println("    management " + n.management);
+      if (n.metrics != null) System.out.println("    metrics    " + n.metrics);
       System.out.println("    log        " + n.log);
     }
     System.out.println("  Cassandra  " + cassandra.host() + ":" + cassandra.nativePort() + " (log: " + cassandra.systemLog() + ")");

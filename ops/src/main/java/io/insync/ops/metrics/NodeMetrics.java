@@ -61,8 +61,8 @@ public final class NodeMetrics {
         // stopping is best effort: the process is going away
       }
     }, "insync-metrics-stop"));
-    log.info("metrics: Prometheus endpoint http://{}:{}/metrics, instrumentation agent {} (started in {} ms)",
-        host, port, agent ? "attached" : "off (insync.metrics.instrumentation)", (System.nanoTime() - t0) / 1_000_000);
+    log.info("metrics: Prometheus endpoint {} (instrumentation agent {}, started in {} ms)",
+        m.prometheusUrl(), agent ? "attached" : "off (insync.metrics.instrumentation)", (System.nanoTime() - t0) / 1_000_000);
     started = m;
     return Optional.of(m);
   }
