@@ -10,7 +10,9 @@ import io.insync.gateway.Presence;
 import io.insync.gateway.Session;
 import io.insync.gateway.TcpGateway;
 import io.insync.ops.management.ManagementServer;
+import io.insync.ops.alerts.KamonAlerts;
 import io.insync.ops.metrics.ClusterGauges;
+import io.insync.ops.metrics.NodeMetrics;
 import io.insync.ops.ready.NodeProbes;
 import io.insync.ops.ready.Readiness;
 import io.insync.persistence.user.UserEntity;
@@ -67,6 +69,7 @@ public final class InsyncNode implements AutoCloseable {
       ManagementServer management = ManagementServer.start(system);
       Cluster cluster = Cluster.get(system);
       ClusterGauges.start(system, Duration.ofSeconds(1));
+      KamonAlerts.Started alerts = KamonAlerts.start(system, NodeMetrics.current().isPresent());
       if (config.getStringList("pekko.cluster.seed-nodes").isEmpty()
           && !config.getBoolean("insync.management.bootstrap.enabled")) {
         cluster.manager().tell(Join.create(cluster.selfMember().address()));

@@ -98,6 +98,13 @@ public final class KryoRegistrations {
     k.register(io.insync.persistence.group.GroupEntity.MemberReceipt.class, 510);
     k.register(io.insync.persistence.group.GroupEntity.GetReceipts.class, 511);
     k.register(io.insync.persistence.group.GroupEntity.Receipts.class, 512);
+
+    // alerts (ids 600-649)
+    k.register(io.insync.cluster.alerts.AlertNotifier.RuleState.class, 600);
+    k.register(io.insync.cluster.alerts.AlertNotifier.Report.class, 601);
+    k.register(io.insync.cluster.alerts.AlertNotifier.GetAlerts.class, 602);
+    k.register(io.insync.cluster.alerts.AlertNotifier.Alerts.class, 603);
+    k.register(io.insync.cluster.alerts.AlertNotifier.Notification.class, 604);
   }
 
   private static Class<?> actorRefAdapterClass() {
