@@ -93,10 +93,25 @@ public final class KamonAlerts implements MetricReporter {
       MetricTick tick = toTick(snapshot);
       List<RuleState> states = new ArrayList<>(rules.size());
       for (RuleEvaluator r : rules) states.add(r.observe(tick));
+      logTransitions(latest, states);
       latest = List.copyOf(states);
       notifier.tell(new AlertNotifier.Report(node, latest));
     } catch (RuntimeException e) {
       log.warn("alert rules not evaluated this tick: {}", e.toString());
+    }
+  }
+
+  /** This node's own view, for operators reading one node's log (the notifier decides what is notified). */
+  private static void logTransitions(List<RuleState> before, List<RuleState> now) {
+    Map<String, Boolean> was = new java.util.HashMap<>();
+    for (RuleState s : before) was.put(s.rule(), s.firing());
+    for (RuleState s : now) {
+      boolean prev = was.getOrDefault(s.rule(), false);
+      if (s.firing() && !prev) {
+        log.info("alert rule \"{}\" firing on this node: value {} threshold {}", s.rule(), s.value(), s.threshold());
+      } else if (!s.firing() && prev) {
+        log.info("alert rule \"{}\" no longer firing on this node: value {}", s.rule(), s.value());
+      }
     }
   }
 
