@@ -111,7 +111,14 @@ class KryoSerializerTest {
         new UserEntity.LoggedOut("alice", "pc", ErrorCode.LOGGED_IN_ELSEWHERE, "logged in on phone"),
         new GroupEntity.MemberReceipt("bob", Receipt.Kind.READ, 3),
         new GroupEntity.GetReceipts("alice", 3, probe.getRef().narrow()),
-        new GroupEntity.Receipts("g1", 3, 2, List.of("bob", "cy"), List.of("bob")));
+        new GroupEntity.Receipts("g1", 3, 2, List.of("bob", "cy"), List.of("bob")),
+        new io.insync.cluster.alerts.AlertNotifier.Report("pekko://insync@h:1", List.of(
+            new io.insync.cluster.alerts.AlertNotifier.RuleState("journal-failures", "critical", true, 3, 0, "failing"),
+            new io.insync.cluster.alerts.AlertNotifier.RuleState("error-rate", "warning", false, Double.NaN, 0.05, "e"))),
+        new io.insync.cluster.alerts.AlertNotifier.GetAlerts(probe.getRef().narrow()),
+        new io.insync.cluster.alerts.AlertNotifier.Alerts(List.of(), List.of(
+            new io.insync.cluster.alerts.AlertNotifier.Notification("firing", "journal-failures", "critical", 3, 0,
+                "pekko://insync@h:1", List.of("pekko://insync@h:1"), "failing", 10, 5))));
     for (Object m : messages) {
       assertEquals(m, roundTrip(m), "round trip of " + m.getClass().getSimpleName());
     }

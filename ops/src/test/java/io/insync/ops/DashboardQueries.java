@@ -39,8 +39,7 @@ final class DashboardQueries {
   static final Set<String> APPEAR_ON_FIRST_USE = Set.of(
       "insync_errors_total",
       "insync_journal_failures_total",
-      "insync_fanout_lag_seconds_bucket",
-      "insync_journal_read_latency_seconds_bucket");
+      "insync_fanout_lag_seconds_bucket");
 
   // aggregation operators and PromQL keywords: never metric names where the tokenizer meets them
   private static final Set<String> KEYWORDS = Set.of(

@@ -74,6 +74,18 @@ class MetricsIT {
       assertTrue(s.keySet().stream().anyMatch(k -> k.startsWith("pekko_group_") && k.contains("user-entities")),
           "the user entities are tracked as one group: " + names(s));
       assertTrue(s.keySet().stream().anyMatch(k -> k.startsWith("jvm_memory")), "JVM metrics: " + names(s));
+      assertTrue(value(s, "insync_journal_read_latency_seconds_count") >= 2, "recovery reads timed: " + insync(s));
+
+      // the shipped Grafana dashboard names only series this node really serves (Kamon's sampled JVM gauges
+      // have their first samples a tick or two after start: wait for them, up to a minute)
+      java.util.Set<String> referenced = DashboardQueries.metricNames(DashboardQueries.SHIPPED);
+      java.util.Set<String> missing = dashboardMissing(referenced);
+      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+      while (!missing.isEmpty() && System.nanoTime() < deadline) {
+        Thread.sleep(500);
+        missing = dashboardMissing(referenced);
+      }
+      assertTrue(missing.isEmpty(), "the dashboard names series the node does not export: " + missing);
     }
     // with both clients gone the gauge falls back to zero
     Map<String, Double> after = awaitScrape(Duration.ofSeconds(60),
@@ -85,12 +97,23 @@ class MetricsIT {
     assertEquals(OptionalInt.of(143), code, "the node exits by itself on SIGTERM with Kamon running: " + node.output());
   }
 
+  private static java.util.Set<String> dashboardMissing(java.util.Set<String> referenced) throws Exception {
+    java.util.Set<String> missing = new java.util.TreeSet<>(
+        DashboardQueries.missing(referenced, DashboardQueries.sampleNames(scrapeBody())));
+    missing.removeAll(DashboardQueries.APPEAR_ON_FIRST_USE);
+    return missing;
+  }
+
   /** Samples of one scrape, keyed by the series as written (name plus labels); NaN-safe. */
   static Map<String, Double> scrape() throws Exception {
+    return parse(scrapeBody());
+  }
+
+  static String scrapeBody() throws Exception {
     HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.metricsPort() + "/metrics"))
         .timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.ofString());
     assertEquals(200, r.statusCode(), r.body());
-    return parse(r.body());
+    return r.body();
   }
 
   private static final Pattern SAMPLE = Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{[^}]*\\})?\\s+(\\S+)");

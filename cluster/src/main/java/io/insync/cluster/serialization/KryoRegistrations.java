@@ -99,12 +99,12 @@ public final class KryoRegistrations {
     k.register(io.insync.persistence.group.GroupEntity.GetReceipts.class, 511);
     k.register(io.insync.persistence.group.GroupEntity.Receipts.class, 512);
 
-    // alerts (ids 600-649)
-    k.register(io.insync.cluster.alerts.AlertNotifier.RuleState.class, 600);
-    k.register(io.insync.cluster.alerts.AlertNotifier.Report.class, 601);
-    k.register(io.insync.cluster.alerts.AlertNotifier.GetAlerts.class, 602);
-    k.register(io.insync.cluster.alerts.AlertNotifier.Alerts.class, 603);
-    k.register(io.insync.cluster.alerts.AlertNotifier.Notification.class, 604);
+    // alerts (ids 650-699)
+    k.register(io.insync.cluster.alerts.AlertNotifier.RuleState.class, 650);
+    k.register(io.insync.cluster.alerts.AlertNotifier.Report.class, 651);
+    k.register(io.insync.cluster.alerts.AlertNotifier.GetAlerts.class, 652);
+    k.register(io.insync.cluster.alerts.AlertNotifier.Alerts.class, 653);
+    k.register(io.insync.cluster.alerts.AlertNotifier.Notification.class, 654);
   }
 
   private static Class<?> actorRefAdapterClass() {

@@ -66,6 +66,21 @@ public class FencedCassandraJournal extends CassandraJournal {
     return replayed;
   }
 
+  /**
+   * The first read of every recovery: a new user's has nothing to replay, so without this its recovery read
+   * would go untimed, and a Cassandra that cannot answer reads would count no failure.
+   */
+  @Override
+  public Future<Object> asyncReadHighestSequenceNr(String persistenceId, long fromSequenceNr) {
+    long start = System.nanoTime();
+    Future<Object> read = super.asyncReadHighestSequenceNr(persistenceId, fromSequenceNr);
+    read.onComplete(t -> {
+      InsyncMetrics.journalRead(System.nanoTime() - start, t.isSuccess());
+      return BoxedUnit.UNIT;
+    }, SAME_THREAD);
+    return read;
+  }
+
   /** The write behind the fence (a test journal overrides this to inject failures). */
   protected Future<Seq<Try<BoxedUnit>>> write(Seq<AtomicWrite> messages) {
     String why = fence.refusal();
