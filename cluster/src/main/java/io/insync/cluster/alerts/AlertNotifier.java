@@ -1,12 +1,7 @@
 package io.insync.cluster.alerts;
 
 import io.insync.persistence.ClusterMessage;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -62,62 +57,7 @@ public final class AlertNotifier {
    * reported it firing, {@code nodes} all that did; times are epoch milliseconds.
    */
   public record Notification(String status, String rule, String severity, double value, double threshold, String node,
-      List<String> nodes, String summary, long time, long startsAt) implements ClusterMessage {
-
-    /** The webhook body (docs/monitoring.md, "Webhook"). */
-    public String toJson(String cluster) {
-      StringBuilder b = new StringBuilder(256).append('{');
-      field(b, "status", status).append(',');
-      field(b, "rule", rule).append(',');
-      field(b, "severity", severity).append(',');
-      b.append("\"value\":").append(number(value)).append(',');
-      b.append("\"threshold\":").append(number(threshold)).append(',');
-      field(b, "node", node).append(',');
-      b.append("\"nodes\":[");
-      for (int i = 0; i < nodes.size(); i++) {
-        if (i > 0) b.append(',');
-        str(b, nodes.get(i));
-      }
-      b.append("],");
-      field(b, "summary", summary).append(',');
-      field(b, "time", Instant.ofEpochMilli(time).toString()).append(',');
-      field(b, "startsAt", Instant.ofEpochMilli(startsAt).toString()).append(',');
-      field(b, "cluster", cluster);
-      return b.append('}').toString();
-    }
-
-    private static String number(double v) {
-      if (Double.isNaN(v) || Double.isInfinite(v)) return "null";
-      if (v == Math.rint(v) && Math.abs(v) < 1e15) return Long.toString((long) v);
-      return Double.toString(v);
-    }
-
-    private static StringBuilder field(StringBuilder b, String name, String value) {
-      str(b, name);
-      b.append(':');
-      str(b, value);
-      return b;
-    }
-
-    private static void str(StringBuilder b, String s) {
-      b.append('"');
-      for (int i = 0; i < s.length(); i++) {
-        char c = s.charAt(i);
-        switch (c) {
-          case '"' -> b.append("\\\"");
-          case '\\' -> b.append("\\\\");
-          case '\n' -> b.append("\\n");
-          case '\r' -> b.append("\\r");
-          case '\t' -> b.append("\\t");
-          default -> {
-            if (c < 0x20) b.append(String.format("\\u%04x", (int) c));
-            else b.append(c);
-          }
-        }
-      }
-      b.append('"');
-    }
-  }
+      List<String> nodes, String summary, long time, long startsAt) implements ClusterMessage {}
 
   private record Expire() implements Command, NoSerializationVerificationNeeded {}
 
@@ -133,16 +73,19 @@ public final class AlertNotifier {
   public record Settings(String webhook, Duration timeout, int retries, Duration backoff, Duration repeatInterval,
       Duration reportExpiry, int history, String cluster) {}
 
-  /** Starts the singleton (on the oldest node) and returns its proxy; call on every node. */
-  public static ActorRef<Command> init(ActorSystem<?> system, Settings settings) {
+  /**
+   * Starts the singleton (on the oldest node) and returns its proxy; call on every node. {@code poster}
+   * delivers to {@code settings.webhook()} (unused when that is empty).
+   */
+  public static ActorRef<Command> init(ActorSystem<?> system, Settings settings, Poster poster) {
     return ClusterSingleton.get(system).init(SingletonActor.of(
-        Behaviors.supervise(behavior(settings, System::currentTimeMillis, new HttpPoster(settings.timeout())))
+        Behaviors.supervise(behavior(settings, System::currentTimeMillis, poster))
             .onFailure(SupervisorStrategy.restart()), "insync-alerts"));
   }
 
-  /** Sends one webhook body; the future's value is the HTTP status. */
+  /** Delivers one notification to the webhook; the future's value is the HTTP status. */
   public interface Poster {
-    CompletableFuture<Integer> post(String url, String json);
+    CompletableFuture<Integer> post(Notification n);
   }
 
   /** The notifier's clock (tests drive their own). */
@@ -292,7 +235,7 @@ public final class AlertNotifier {
     private void post(Notification n, int attempt) {
       CompletableFuture<Integer> f;
       try {
-        f = poster.post(settings.webhook(), n.toJson(settings.cluster()));
+        f = poster.post(n);
       } catch (RuntimeException e) {
         f = CompletableFuture.failedFuture(e);
       }
@@ -305,24 +248,5 @@ public final class AlertNotifier {
   static String rootMessage(Throwable t) {
     while (t.getCause() != null && t.getCause() != t) t = t.getCause();
     return t.getMessage() != null ? t.getMessage() : t.toString();
-  }
-
-  /** POSTs with the JDK's client. */
-  static final class HttpPoster implements Poster {
-    private final HttpClient client;
-    private final Duration timeout;
-
-    HttpPoster(Duration timeout) {
-      this.timeout = timeout;
-      this.client = HttpClient.newBuilder().connectTimeout(timeout).build();
-    }
-
-    @Override
-    public CompletableFuture<Integer> post(String url, String json) {
-      HttpRequest r = HttpRequest.newBuilder(URI.create(url)).timeout(timeout)
-          .header("Content-Type", "application/json")
-          .POST(HttpRequest.BodyPublishers.ofString(json)).build();
-      return client.sendAsync(r, HttpResponse.BodyHandlers.discarding()).thenApply(HttpResponse::statusCode);
-    }
   }
 }

@@ -69,7 +69,9 @@ public final class KamonAlerts implements MetricReporter {
     AlertNotifier.Settings s = new AlertNotifier.Settings(webhook, a.getDuration("webhook.timeout"),
         a.getInt("webhook.retries"), a.getDuration("webhook.backoff"), a.getDuration("repeat-interval"),
         a.getDuration("report-expiry"), a.getInt("history"), system.name());
-    ActorRef<AlertNotifier.Command> notifier = AlertNotifier.init(system, s);
+    ActorRef<AlertNotifier.Command> notifier = AlertNotifier.init(system, s,
+        webhook.isEmpty() ? n -> java.util.concurrent.CompletableFuture.completedFuture(204)
+            : new Webhook(webhook, system.name(), s.timeout()));
     if (!kamon || !a.getBoolean("enabled")) {
       log.info("alert rules are not evaluated on this node ({})",
           !kamon ? "metrics are off: insync.metrics.enabled" : "insync.alerts.enabled = off");

@@ -184,7 +184,7 @@ public final class InsyncMetrics {
 
   /** An entity recovered ({@code type} user or group; {@code result} ok or failed). */
   public static void recovered(String type, String result) {
-    Kamon.counter(Names.ENTITY_RECOVERIES).withTag("type", type).withTag("result", result).increment();
+    Kamon.counter(Names.ENTITY_RECOVERIES).withTags(kamon.tag.TagSet.of("type", type).withTag("result", result)).increment();
   }
 
   // ------------------------------------------------------------------ journal and cluster
