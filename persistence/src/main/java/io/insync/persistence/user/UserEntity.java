@@ -339,7 +339,8 @@ public final class UserEntity
   /**
    * Asks the entity to passivate (stop; its state is in the journal and the next message starts it again,
    * here or elsewhere). It asks its shard, so messages that arrive meanwhile are buffered, not lost, and
-   * answers first. Deliveries still pending are resumed by the delivery keeper, as after any passivation.
+   * answers first. Device acks and delivery confirmations not yet written (bookkeeping) are written first.
+   * Deliveries still pending are resumed by the delivery keeper, as after any passivation.
    * Outside sharding (unit tests) it is refused.
    */
   public record Passivate(ActorRef<Passivating> replyTo) implements Command {}
@@ -1216,8 +1217,23 @@ public final class UserEntity
       return Effect().reply(c.replyTo(), new Passivating(userId, node, false, "this entity does not run in a shard"));
     }
     ctx.getLog().info("user {}: passivating on request (management HTTP)", userId);
-    shard.tell(new org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding.Passivate<>(ctx.getSelf()));
-    return Effect().reply(c.replyTo(), new Passivating(userId, node, true, ""));
+    var passivate = new org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding.Passivate<>(ctx.getSelf());
+    Passivating answer = new Passivating(userId, node, true, "");
+    // a stop on request is not a crash: the acks and confirmations not yet written go first (a crash may
+    // lose them harmlessly, but an operator's passivation should not make devices' stored keys go back)
+    Bookkeeping b = takeBookkeeping();
+    if (b.isEmpty()) {
+      shard.tell(passivate);
+      return Effect().reply(c.replyTo(), answer);
+    }
+    gate.writing = true;
+    return Effect().persist(new BookkeepingFlushed(b))
+        .thenRun(s -> {
+          gate.writing = false;
+          releaseHeld();
+          shard.tell(passivate);
+        })
+        .thenReply(c.replyTo(), s -> answer);
   }
 
   /** The registered devices that were not removed, in registration order. */
