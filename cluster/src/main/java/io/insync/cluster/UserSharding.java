@@ -51,7 +51,7 @@ public final class UserSharding {
     CrossNodeLimits.check(settings, system.settings().config());
     UserEntity.PendingDeliveries keeper = DeliveryKeeper.init(system, refs);
     UserEntity.Deps deps = new UserEntity.Deps(settings, refs, readJournal, keeper, PresenceListing.start(system));
-    sharding.init(Entity.of(UserEntity.ENTITY_KEY, ctx -> UserEntity.create(ctx.getEntityId(), deps)));
+    sharding.init(Entity.of(UserEntity.ENTITY_KEY, ctx -> UserEntity.create(ctx.getEntityId(), deps, ctx.getShard())));
     GroupEntity.Deps groupDeps = new GroupEntity.Deps(GroupSettings.fromConfig(system.settings().config()), settings,
         refs, groupId -> keeper.pending(DeliveryKeeper.groupKey(groupId)));
     sharding.init(Entity.of(GroupEntity.ENTITY_KEY, ctx -> GroupEntity.create(ctx.getEntityId(), groupDeps)));

@@ -125,6 +125,23 @@ class KryoSerializerTest {
   }
 
   @Test
+  void managementQuestionsRoundTrip() {
+    TestProbe<Object> probe = kit.createTestProbe();
+    List<Object> messages = List.of(
+        new UserEntity.Inspect(probe.getRef().narrow()),
+        new UserEntity.Inspection("bob", "pekko://insync@127.0.0.1:25520", 7, 1,
+            List.of(new UserEntity.DeviceInfo("phone", "ios", 7, true, 17L)), 1_700_000_000_000L),
+        new UserEntity.Inspection("bob", "pekko://insync@127.0.0.1:25520", 0, 0, List.of(), 1L),
+        new UserEntity.Passivate(probe.getRef().narrow()),
+        new UserEntity.Passivating("bob", "pekko://insync@127.0.0.1:25520", true, ""),
+        new NodeConnections.Count(probe.getRef().narrow()),
+        new NodeConnections.Counted("pekko://insync@127.0.0.1:25520", 3));
+    for (Object m : messages) {
+      assertEquals(m, roundTrip(m), "round trip of " + m.getClass().getSimpleName());
+    }
+  }
+
+  @Test
   void payloadBytesSurvive() {
     byte[] data = new byte[70_000];
     for (int i = 0; i < data.length; i++) data[i] = (byte) (i * 31);

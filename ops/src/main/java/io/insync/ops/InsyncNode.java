@@ -1,6 +1,7 @@
 package io.insync.ops;
 
 import com.typesafe.config.Config;
+import io.insync.cluster.NodeConnections;
 import io.insync.cluster.UserSharding;
 import io.insync.core.auth.TokenSigner;
 import io.insync.core.codec.Envelopes;
@@ -88,6 +89,9 @@ public final class InsyncNode implements AutoCloseable {
           new Session.Deps(gs, users, TokenSigner.fromSecret(gs.tokenSecret()), Presence.start(system)));
       InetSocketAddress bound = gateway.start();
       leaveGracefully(system, gateway, gs, bound);
+      // GET /insync/connections asks every node's counter through the Receptionist
+      NodeConnections.register(system, gateway::openConnections);
+      management.insyncReady();
       String ws = gateway.webSocketAddress()
           .map(a -> "ws://" + a.getHostString() + ":" + a.getPort() + gateway.webSocketPath())
           .orElse("off");

@@ -99,6 +99,14 @@ public final class KryoRegistrations {
     k.register(io.insync.persistence.group.GroupEntity.GetReceipts.class, 511);
     k.register(io.insync.persistence.group.GroupEntity.Receipts.class, 512);
 
+    // management HTTP's questions to entities and nodes (ids 600-649; 513-549 stay for groups)
+    k.register(UserEntity.Inspect.class, 600);
+    k.register(UserEntity.Inspection.class, 601);
+    k.register(UserEntity.Passivate.class, 602);
+    k.register(UserEntity.Passivating.class, 603);
+    k.register(io.insync.cluster.NodeConnections.Count.class, 604);
+    k.register(io.insync.cluster.NodeConnections.Counted.class, 605);
+
     // alerts (ids 650-699)
     k.register(io.insync.cluster.alerts.AlertNotifier.RuleState.class, 650);
     k.register(io.insync.cluster.alerts.AlertNotifier.Report.class, 651);

@@ -1,7 +1,6 @@
 package io.insync.ops.cli;
 
 import io.insync.ops.management.MiniJson;
-import io.insync.persistence.user.UserEntity;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.URI;
@@ -23,14 +22,16 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code bin/insync admin}: the cluster over a node's management HTTP (docs/operations.md). Reads need no
- * credentials; leave and down send the bearer token ({@code --token} or {@code $INSYNC_ADMIN_TOKEN}). A non-2xx
- * answer prints the server's reason on stderr and exits 1.
+ * {@code bin/insync admin}: the cluster over a node's management HTTP (docs/operations.md): Pekko Management's
+ * {@code /cluster} routes and insync's {@code /insync} ones. Reads need no credentials; leave, down and passivate
+ * send the bearer token ({@code --token} or {@code $INSYNC_ADMIN_TOKEN}). A non-2xx answer prints the server's
+ * reason on stderr and exits 1.
  */
 @Command(name = "admin", mixinStandardHelpOptions = true,
     description = "Cluster administration over a node's management HTTP (default http://127.0.0.1:8558).",
     subcommands = {AdminCommand.Members.class, AdminCommand.Leave.class, AdminCommand.Down.class,
-        AdminCommand.Shards.class})
+        AdminCommand.Shards.class, AdminCommand.User.class, AdminCommand.Connections.class,
+        AdminCommand.Passivate.class})
 final class AdminCommand implements Runnable {
   @Spec CommandSpec spec;
 
@@ -145,6 +146,24 @@ final class AdminCommand implements Runnable {
     }
   }
 
+  /** A write without a body: POST, with the bearer token if there is one. */
+  abstract static class PostCall extends Call {
+    HttpRequest.Builder post(String path) {
+      HttpRequest.Builder b = HttpRequest.newBuilder(target.uri(path))
+          .header("Accept", "application/json")
+          .POST(HttpRequest.BodyPublishers.noBody());
+      String token = target.token();
+      if (token != null) b.header("Authorization", "Bearer " + token);
+      return b;
+    }
+  }
+
+  /** {@code /insync/users/ID}: the id as one path segment (the server checks the id itself and says why not). */
+  static String userPath(String user) {
+    if (user == null || user.isBlank()) throw new IllegalArgumentException("a user id is needed");
+    return "/insync/users/" + URLEncoder.encode(user.strip(), StandardCharsets.UTF_8).replace("+", "%20");
+  }
+
   /** The server's reason in a refusal: its JSON "message", else its text, else nothing. */
   static String reason(String body) {
     if (body == null || body.isBlank()) return "(no reason given)";
@@ -247,35 +266,137 @@ final class AdminCommand implements Runnable {
   }
 
   @Command(name = "shards", mixinStandardHelpOptions = true,
-      description = "The shards this node hosts and their live entities (GET /cluster/shards/REGION).")
+      description = "How the shards and live entities of the User and Group regions are spread over the nodes "
+          + "(GET /insync/shards).")
   static final class Shards extends Call {
-    @Option(names = "--region", description = "shard region (entity type) name (default: ${DEFAULT-VALUE}, the users)")
-    String region = UserEntity.ENTITY_KEY.name();
+    @Option(names = "--region", description = "only this region (User or Group; default: both)")
+    String region;
 
     @Override
     HttpRequest.Builder request() {
-      if (region == null || region.isBlank()) throw new IllegalArgumentException("--region must not be empty");
-      return get("/cluster/shards/" + URLEncoder.encode(region.strip(), StandardCharsets.UTF_8).replace("+", "%20"));
+      if (region == null) return get("/insync/shards");
+      if (region.isBlank()) throw new IllegalArgumentException("--region must not be empty");
+      return get("/insync/shards?region=" + URLEncoder.encode(region.strip(), StandardCharsets.UTF_8));
     }
 
     @Override
     void table(Object json, PrintWriter out) {
-      List<Map<?, ?>> regions = new ArrayList<>();
-      if (json instanceof Map<?, ?> m && m.get("regions") instanceof List<?> l) {
-        for (Object o : l) if (o instanceof Map<?, ?> mm) regions.add(mm);
-      }
-      regions.sort(Comparator.comparing((Map<?, ?> x) -> str(x.get("shardId")).length())
-          .thenComparing(x -> str(x.get("shardId"))));
       List<String[]> rows = new ArrayList<>();
-      rows.add(new String[] {"SHARD", "ENTITIES"});
-      long total = 0;
-      for (Map<?, ?> x : regions) {
-        rows.add(new String[] {str(x.get("shardId")), str(x.get("numEntities"))});
-        if (x.get("numEntities") instanceof Number n) total += n.longValue();
+      rows.add(new String[] {"NODE", "REGION", "SHARDS", "ENTITIES"});
+      List<String> failed = new ArrayList<>();
+      Map<?, ?> m = json instanceof Map<?, ?> mm ? mm : Map.of();
+      for (Map<?, ?> node : maps(m.get("nodes"))) {
+        if (!(node.get("regions") instanceof Map<?, ?> regions)) continue;
+        for (Map.Entry<?, ?> r : regions.entrySet()) {
+          Map<?, ?> v = r.getValue() instanceof Map<?, ?> vv ? vv : Map.of();
+          rows.add(new String[] {str(node.get("node")), str(r.getKey()), str(v.get("shards")), str(v.get("entities"))});
+          if (v.get("failed") instanceof List<?> f && !f.isEmpty()) {
+            failed.add(r.getKey() + " on " + node.get("node") + ": " + String.join(",", f.stream().map(String::valueOf).toList()));
+          }
+        }
       }
       printTable(rows, out);
-      out.println(regions.size() + " shards of region " + region + " on this node, " + total + " entities");
+      List<String> totals = new ArrayList<>();
+      if (m.get("total") instanceof Map<?, ?> t) {
+        for (Map.Entry<?, ?> r : t.entrySet()) {
+          Map<?, ?> v = r.getValue() instanceof Map<?, ?> vv ? vv : Map.of();
+          totals.add(r.getKey() + " " + str(v.get("shards")) + " shards, " + str(v.get("entities")) + " entities");
+        }
+      }
+      out.println("total: " + (totals.isEmpty() ? "-" : String.join("; ", totals)));
+      for (String f : failed) out.println("did not answer: " + f);
     }
+  }
+
+  @Command(name = "user", mixinStandardHelpOptions = true,
+      description = "Where a user's entity runs (node, shard, SET), their inbox head, devices with acked sync keys, "
+          + "and the entity's status (GET /insync/users/U). Starts the entity if it was not running.")
+  static final class User extends Call {
+    @picocli.CommandLine.Parameters(index = "0", paramLabel = "U", description = "the user id")
+    String user;
+
+    @Override
+    HttpRequest.Builder request() {
+      return get(userPath(user));
+    }
+
+    @Override
+    void table(Object json, PrintWriter out) {
+      Map<?, ?> m = json instanceof Map<?, ?> mm ? mm : Map.of();
+      Map<?, ?> entity = m.get("entity") instanceof Map<?, ?> e ? e : Map.of();
+      out.println("user        " + str(m.get("user")));
+      out.println("node        " + str(m.get("node")));
+      out.println("shard       " + str(m.get("shard")));
+      out.println("set         " + (m.get("set") == null ? "- (SETs are not built yet)" : str(m.get("set"))));
+      out.println("inbox head  " + str(m.get("inbox_head")));
+      String since = entity.get("started_at") instanceof Number n
+          ? java.time.Instant.ofEpochMilli(n.longValue()).toString() : "-";
+      out.println("entity      " + str(entity.get("status")) + " since " + since + ", "
+          + str(entity.get("pending_deliveries")) + " deliveries pending");
+      List<Map<?, ?>> devices = maps(m.get("devices"));
+      if (devices.isEmpty()) {
+        out.println("devices     none");
+        return;
+      }
+      List<String[]> rows = new ArrayList<>();
+      rows.add(new String[] {"DEVICE", "PLATFORM", "ACKED", "ONLINE"});
+      for (Map<?, ?> d : devices) {
+        String platform = d.get("platform") == null || "".equals(d.get("platform")) ? "-" : str(d.get("platform"));
+        rows.add(new String[] {str(d.get("device")), platform, str(d.get("acked_key")),
+            Boolean.TRUE.equals(d.get("online")) ? "yes" : "no"});
+      }
+      printTable(rows, out);
+    }
+  }
+
+  @Command(name = "connections", mixinStandardHelpOptions = true,
+      description = "Client connections (TCP and WebSocket) held by each node's gateway, asked of every node "
+          + "(GET /insync/connections).")
+  static final class Connections extends Call {
+    @Override
+    HttpRequest.Builder request() {
+      return get("/insync/connections");
+    }
+
+    @Override
+    void table(Object json, PrintWriter out) {
+      Map<?, ?> m = json instanceof Map<?, ?> mm ? mm : Map.of();
+      List<String[]> rows = new ArrayList<>();
+      rows.add(new String[] {"NODE", "CONNECTIONS"});
+      for (Map<?, ?> n : maps(m.get("nodes"))) {
+        rows.add(new String[] {str(n.get("node")),
+            n.get("connections") == null ? "? (" + str(n.get("error")) + ")" : str(n.get("connections"))});
+      }
+      printTable(rows, out);
+      out.println("total: " + str(m.get("total")));
+    }
+  }
+
+  @Command(name = "passivate", mixinStandardHelpOptions = true,
+      description = "Stop a user's entity (its state is in the journal; the next message starts it again) "
+          + "(POST /insync/users/U/passivate; needs the token).")
+  static final class Passivate extends PostCall {
+    @picocli.CommandLine.Parameters(index = "0", paramLabel = "U", description = "the user id")
+    String user;
+
+    @Override
+    HttpRequest.Builder request() {
+      return post(userPath(user) + "/passivate");
+    }
+
+    @Override
+    void table(Object json, PrintWriter out) {
+      out.println(json instanceof Map<?, ?> m && m.get("message") != null ? m.get("message") : json);
+    }
+  }
+
+  /** The objects of a JSON array (anything else in it, or no array, is skipped). */
+  static List<Map<?, ?>> maps(Object list) {
+    List<Map<?, ?>> out = new ArrayList<>();
+    if (list instanceof List<?> l) {
+      for (Object o : l) if (o instanceof Map<?, ?> m) out.add(m);
+    }
+    return out;
   }
 
   static void printTable(List<String[]> rows, PrintWriter out) {

@@ -29,14 +29,18 @@ import org.slf4j.LoggerFactory;
  * routes with the write routes included ({@code route-providers-read-only = false}), wraps them in the bearer
  * check, and binds them itself at {@code pekko.management.http.hostname/port} (bind-hostname/bind-port if set).
  * Started before the node joins its cluster, so {@code /alive} and {@code /ready} answer during start-up.
+ * insync's own routes ({@link InsyncRoutes}, under {@code /insync}) sit inside the same check and answer once
+ * the node calls {@link #insyncReady()}.
  */
 public final class ManagementServer {
   private static final Logger log = LoggerFactory.getLogger(ManagementServer.class);
 
   private final ServerBinding binding;
+  private final InsyncRoutes insync;
 
-  private ManagementServer(ServerBinding binding) {
+  private ManagementServer(ServerBinding binding, InsyncRoutes insync) {
     this.binding = binding;
+    this.insync = insync;
   }
 
   /** Binds the endpoint (blocks up to 30 s); unbinds when the actor system stops. */
@@ -69,7 +73,10 @@ public final class ManagementServer {
       log.warn("insync.management.token is shorter than 16 characters: use a long random token");
     }
     // built once: ClusterBootstrap takes its own contact point from the settings the first time
-    Route routes = new Guard(auth).wrap(management.getRoutes(s -> s.withReadOnly(false)));
+    Route pekkoRoutes = management.getRoutes(s -> s.withReadOnly(false));
+    InsyncRoutes insync = new InsyncRoutes(system, config.getDuration("insync.management.ask-timeout"));
+    // one Guard around both, so insync's writes get the same bearer check as Pekko Management's
+    Route routes = new Guard(auth).wrap(org.apache.pekko.http.javadsl.server.Directives.concat(pekkoRoutes, insync.route()));
     String host = settings.getHttpEffectiveBindHostname();
     int port = settings.getHttpEffectiveBindPort();
     ServerBinding binding;
@@ -80,7 +87,7 @@ public final class ManagementServer {
           + NodeHealthChecks.rootMessage(e) + " (another node on this port? set --management-port or "
           + "pekko.management.http.port)", e);
     }
-    ManagementServer server = new ManagementServer(binding);
+    ManagementServer server = new ManagementServer(binding, insync);
     CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(), "management-http-unbind",
         () -> binding.unbind().thenApply(d -> Done.getInstance()));
     log.info("management HTTP bound at {} (writes {})", server.url(), auth.writesEnabled() ? "need the bearer token" : "disabled");
@@ -89,6 +96,11 @@ public final class ManagementServer {
       ClusterBootstrap.get(system).start();
     }
     return server;
+  }
+
+  /** Turns the {@code /insync} routes on (they answer 503 until the node serves clients). */
+  public void insyncReady() {
+    insync.markReady();
   }
 
   /** The bound address (the real port when 0 was configured). */

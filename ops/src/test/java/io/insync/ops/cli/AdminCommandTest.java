@@ -30,11 +30,68 @@ class AdminCommandTest {
   }
 
   @Test
-  void shardsTableSortsShardIdsAsNumbers() {
+  void shardsTableHasOneRowPerNodeAndRegionThenTotalsAndFailures() {
     StringWriter s = new StringWriter();
-    new AdminCommand.Shards().table(MiniJson.parse("{\"regions\":[{\"shardId\":\"10\",\"numEntities\":1},"
-        + "{\"shardId\":\"9\",\"numEntities\":4}]}"), new PrintWriter(s, true));
-    assertEquals("SHARD  ENTITIES\n9      4\n10     1\n2 shards of region User on this node, 5 entities\n", s.toString());
+    new AdminCommand.Shards().table(MiniJson.parse("{\"nodes\":["
+        + "{\"node\":\"pekko://insync@127.0.0.1:25520\",\"regions\":{\"User\":{\"shards\":3,\"entities\":12,\"failed\":[]},"
+        + "\"Group\":{\"shards\":1,\"entities\":1,\"failed\":[]}}},"
+        + "{\"node\":\"pekko://insync@127.0.0.1:25521\",\"regions\":{\"User\":{\"shards\":2,\"entities\":4,\"failed\":[\"7\",\"9\"]},"
+        + "\"Group\":{\"shards\":0,\"entities\":0,\"failed\":[]}}}],"
+        + "\"total\":{\"User\":{\"shards\":5,\"entities\":16},\"Group\":{\"shards\":1,\"entities\":1}}}"),
+        new PrintWriter(s, true));
+    assertEquals("""
+        NODE                            REGION  SHARDS  ENTITIES
+        pekko://insync@127.0.0.1:25520  User    3       12
+        pekko://insync@127.0.0.1:25520  Group   1       1
+        pekko://insync@127.0.0.1:25521  User    2       4
+        pekko://insync@127.0.0.1:25521  Group   0       0
+        total: User 5 shards, 16 entities; Group 1 shards, 1 entities
+        did not answer: User on pekko://insync@127.0.0.1:25521: 7,9
+        """, s.toString());
+  }
+
+  @Test
+  void userTableShowsPlacementInboxHeadAndDevices() {
+    StringWriter s = new StringWriter();
+    new AdminCommand.User().table(MiniJson.parse("{\"user\":\"alice\",\"node\":\"pekko://insync@127.0.0.1:25520\","
+        + "\"shard\":\"42\",\"set\":null,\"inbox_head\":7,\"devices\":["
+        + "{\"device\":\"phone\",\"platform\":\"ios\",\"acked_key\":7,\"online\":true,\"registered_at\":1},"
+        + "{\"device\":\"pc\",\"platform\":\"\",\"acked_key\":3,\"online\":false,\"registered_at\":2}],"
+        + "\"entity\":{\"status\":\"running\",\"started_at\":0,\"pending_deliveries\":1,\"online_devices\":1}}"),
+        new PrintWriter(s, true));
+    assertEquals("""
+        user        alice
+        node        pekko://insync@127.0.0.1:25520
+        shard       42
+        set         - (SETs are not built yet)
+        inbox head  7
+        entity      running since 1970-01-01T00:00:00Z, 1 deliveries pending
+        DEVICE  PLATFORM  ACKED  ONLINE
+        phone   ios       7      yes
+        pc      -         3      no
+        """, s.toString());
+  }
+
+  @Test
+  void connectionsTableMarksANodeThatDidNotAnswer() {
+    StringWriter s = new StringWriter();
+    new AdminCommand.Connections().table(MiniJson.parse("{\"nodes\":["
+        + "{\"node\":\"pekko://insync@127.0.0.1:25520\",\"connections\":3},"
+        + "{\"node\":\"pekko://insync@127.0.0.1:25521\",\"connections\":null,\"error\":\"no answer within 5000 ms\"}],"
+        + "\"total\":3}"), new PrintWriter(s, true));
+    assertEquals("""
+        NODE                            CONNECTIONS
+        pekko://insync@127.0.0.1:25520  3
+        pekko://insync@127.0.0.1:25521  ? (no answer within 5000 ms)
+        total: 3
+        """, s.toString());
+  }
+
+  @Test
+  void userIdsAreOnePathSegment() {
+    assertEquals("/insync/users/alice%40example.com", AdminCommand.userPath(" alice@example.com "));
+    assertEquals("/insync/users/a%2Fb%20c", AdminCommand.userPath("a/b c"));
+    assertThrows(IllegalArgumentException.class, () -> AdminCommand.userPath(""));
   }
 
   @Test

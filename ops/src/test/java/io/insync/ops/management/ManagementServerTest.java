@@ -83,4 +83,34 @@ class ManagementServerTest {
     assertEquals(404, right.statusCode(), right.body());
     assertTrue(right.body().contains("not found"), right.body());
   }
+
+  @Test
+  void insyncRoutesCheckTheirInputThenSayTheNodeIsNotReady() throws Exception {
+    // this system never starts sharding nor a gateway: the node never marked the routes ready
+    for (String path : new String[] {"/insync/users/alice", "/insync/shards", "/insync/connections"}) {
+      HttpResponse<String> r = send("GET", path, null);
+      assertEquals(503, r.statusCode(), path + ": " + r.body());
+      assertTrue(r.body().startsWith("{\"message\":\"this node is not ready yet"), r.body());
+    }
+    HttpResponse<String> bad = send("GET", "/insync/users/a%20b", null);
+    assertEquals(400, bad.statusCode(), bad.body());
+    assertTrue(bad.body().contains("invalid user id 'a b'"), bad.body());
+    HttpResponse<String> empty = send("GET", "/insync/users/", null);
+    assertEquals(400, empty.statusCode(), empty.body());
+    assertTrue(empty.body().contains("a user id is needed"), empty.body());
+    HttpResponse<String> region = send("GET", "/insync/shards?region=Nope", null);
+    assertEquals(400, region.statusCode(), region.body());
+    assertEquals("{\"message\":\"unknown region 'Nope': one of User, Group\"}", region.body());
+  }
+
+  @Test
+  void insyncWritesGoThroughTheSameBearerCheck() throws Exception {
+    HttpResponse<String> none = send("POST", "/insync/users/alice/passivate", null);
+    assertEquals(401, none.statusCode(), none.body());
+    assertTrue(none.body().contains("missing Authorization header"), none.body());
+    assertEquals(403, send("POST", "/insync/users/alice/passivate", "Bearer nope").statusCode());
+    // past the check: the route itself answers (not ready here)
+    HttpResponse<String> right = send("POST", "/insync/users/alice/passivate", "Bearer unit-test-token-0123456789");
+    assertEquals(503, right.statusCode(), right.body());
+  }
 }

@@ -313,6 +313,41 @@ public final class UserEntity
     }
   }
 
+  /**
+   * For the management routes ({@code GET /insync/users/{id}}): what an operator asks about one user, answered
+   * by the entity itself, so {@code node} is where it really runs (not a guess from the shard allocation).
+   * Asking starts the entity if it was not running, as any message does; {@code startedAt} tells.
+   */
+  public record Inspect(ActorRef<Inspection> replyTo) implements Command {}
+
+  /**
+   * @param node              the address of the node the entity runs on ({@code pekko://insync@host:port})
+   * @param lastSeq           the inbox head: the newest sequence number in the user's inbox
+   * @param pendingDeliveries messages this user sent that a recipient's entity has not confirmed yet
+   * @param devices           the registered devices (not removed), each with its acked sync key and whether a
+   *                          session of it is connected now
+   * @param startedAt         when this incarnation of the entity started (epoch ms): recent if it was started by
+   *                          the question
+   */
+  public record Inspection(String user, String node, long lastSeq, int pendingDeliveries, List<DeviceInfo> devices,
+      long startedAt) implements ClusterMessage {
+    public Inspection {
+      devices = List.copyOf(devices);
+    }
+  }
+
+  /**
+   * Asks the entity to passivate (stop; its state is in the journal and the next message starts it again,
+   * here or elsewhere). It asks its shard, so messages that arrive meanwhile are buffered, not lost, and
+   * answers first. Device acks and delivery confirmations not yet written (bookkeeping) are written first.
+   * Deliveries still pending are resumed by the delivery keeper, as after any passivation.
+   * Outside sharding (unit tests) it is refused.
+   */
+  public record Passivate(ActorRef<Passivating> replyTo) implements Command {}
+
+  /** @param accepted false only outside sharding ({@code reason} says why) */
+  public record Passivating(String user, String node, boolean accepted, String reason) implements ClusterMessage {}
+
   // internal, never leave this actor (so never serialized, even with serialize-messages on)
   private interface Internal extends Command, NoSerializationVerificationNeeded {}
 
@@ -428,10 +463,16 @@ public final class UserEntity
   }
 
   public static Behavior<Command> create(String userId, Deps deps) {
+    return create(userId, deps, null);
+  }
+
+  /** @param shard the entity's shard, which {@link Passivate} asks to stop it; null outside sharding */
+  public static Behavior<Command> create(String userId, Deps deps,
+      ActorRef<org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding.ShardCommand> shard) {
     return Behaviors.setup(ctx -> {
       WriteBatcher.Gate gate = new WriteBatcher.Gate();
       return Behaviors.intercept(() -> new WriteBatcher(gate),
-          Behaviors.withTimers(timers -> new UserEntity(userId, ctx, timers, deps, gate)));
+          Behaviors.withTimers(timers -> new UserEntity(userId, ctx, timers, deps, gate, shard)));
     });
   }
 
@@ -444,6 +485,9 @@ public final class UserEntity
   private final PendingDeliveries keeper;
   private final WriteBatcher.Gate gate;
   private final PresenceProtocol.Directories presences;
+  private final ActorRef<org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding.ShardCommand> shard;
+  /** When this incarnation started (epoch ms), for {@link Inspect}. */
+  private final long startedAt = System.currentTimeMillis();
 
   // runtime only: rebuilt by activity after a restart, never persisted
   /** Attempt ids of deliveries: unique in the JVM, so no incarnation can take another's reply for its own. */
@@ -468,7 +512,8 @@ public final class UserEntity
   private RouteChanges.Registration routeRegistration;
 
   private UserEntity(String userId, ActorContext<Command> ctx, TimerScheduler<Command> timers, Deps deps,
-      WriteBatcher.Gate gate) {
+      WriteBatcher.Gate gate,
+      ActorRef<org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding.ShardCommand> shard) {
     super(persistenceId(userId),
         SupervisorStrategy.restartWithBackoff(deps.settings().restartMin(), deps.settings().restartMax(), 0.2));
     this.userId = userId;
@@ -480,6 +525,7 @@ public final class UserEntity
     this.keeper = deps.keeper();
     this.gate = gate;
     this.presences = deps.presences();
+    this.shard = shard;
   }
 
   @Override
@@ -583,6 +629,8 @@ public final class UserEntity
         .onCommand(GroupReceiptCounts.class, (s, c) -> onBatch(s, List.of(c)))
         .onCommand(MarkRead.class, this::onMarkRead)
         .onCommand(ListDevices.class, this::onListDevices)
+        .onCommand(Inspect.class, this::onInspect)
+        .onCommand(Passivate.class, this::onPassivate)
         .onCommand(RemoveDevice.class, this::onRemoveDevice)
         .onCommand(SetPrefs.class, this::onSetPrefs)
         .onCommand(ReleaseHeld.class, (s, c) ->
@@ -1155,6 +1203,41 @@ public final class UserEntity
   }
 
   private ReplyEffect<Event, UserState> onListDevices(UserState state, ListDevices c) {
+    return Effect().reply(c.replyTo(), new DeviceList(devices(state)));
+  }
+
+  private ReplyEffect<Event, UserState> onInspect(UserState state, Inspect c) {
+    return Effect().reply(c.replyTo(), new Inspection(userId, ctx.getSystem().address().toString(), state.lastSeq(),
+        state.pendingCount() - outbox.confirmedNotWritten(), devices(state), startedAt));
+  }
+
+  private ReplyEffect<Event, UserState> onPassivate(UserState state, Passivate c) {
+    String node = ctx.getSystem().address().toString();
+    if (shard == null) {
+      return Effect().reply(c.replyTo(), new Passivating(userId, node, false, "this entity does not run in a shard"));
+    }
+    ctx.getLog().info("user {}: passivating on request (management HTTP)", userId);
+    var passivate = new org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding.Passivate<>(ctx.getSelf());
+    Passivating answer = new Passivating(userId, node, true, "");
+    // a stop on request is not a crash: the acks and confirmations not yet written go first (a crash may
+    // lose them harmlessly, but an operator's passivation should not make devices' stored keys go back)
+    Bookkeeping b = takeBookkeeping();
+    if (b.isEmpty()) {
+      shard.tell(passivate);
+      return Effect().reply(c.replyTo(), answer);
+    }
+    gate.writing = true;
+    return Effect().persist(new BookkeepingFlushed(b))
+        .thenRun(s -> {
+          gate.writing = false;
+          releaseHeld();
+          shard.tell(passivate);
+        })
+        .thenReply(c.replyTo(), s -> answer);
+  }
+
+  /** The registered devices that were not removed, in registration order. */
+  private List<DeviceInfo> devices(UserState state) {
     List<DeviceInfo> out = new ArrayList<>();
     state.devices().forEach((device, r) -> {
       if (!r.removed()) {
@@ -1162,7 +1245,7 @@ public final class UserEntity
             r.registeredAt()));
       }
     });
-    return Effect().reply(c.replyTo(), new DeviceList(out));
+    return out;
   }
 
   /**

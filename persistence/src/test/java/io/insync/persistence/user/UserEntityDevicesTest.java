@@ -172,6 +172,46 @@ class UserEntityDevicesTest {
   }
 
   @Test
+  void inspectionNamesTheNodeTheInboxHeadAndEachDevicesAckedKey() {
+    var e = entity("");
+    connect(e, "phone", "ios", 1);
+    TestProbe<UserEntity.Inspection> reply = kit.createTestProbe(UserEntity.Inspection.class);
+    long before = System.currentTimeMillis();
+    e.runCommand(new UserEntity.Inspect(reply.getRef()));
+    UserEntity.Inspection i = reply.receiveMessage();
+    assertEquals(me, i.user());
+    assertEquals(kit.system().address().toString(), i.node());
+    assertEquals(e.getState().lastSeq(), i.lastSeq());
+    assertEquals(0, i.pendingDeliveries());
+    assertEquals(List.of(new UserEntity.DeviceInfo("phone", "ios", 0, true, i.devices().get(0).registeredAt())),
+        i.devices());
+    assertTrue(i.startedAt() <= before, "started before it was asked: " + i.startedAt());
+  }
+
+  @Test
+  void passivateOutsideShardingIsRefusedAndInsideItAsksTheShard() {
+    var e = entity("");
+    TestProbe<UserEntity.Passivating> reply = kit.createTestProbe(UserEntity.Passivating.class);
+    e.runCommand(new UserEntity.Passivate(reply.getRef()));
+    UserEntity.Passivating refused = reply.receiveMessage();
+    assertEquals(false, refused.accepted());
+    assertTrue(refused.reason().contains("shard"), refused.reason());
+
+    var shard = kit.createTestProbe(
+        org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding.ShardCommand.class);
+    var readJournal = PersistenceQuery.get(kit.system())
+        .getReadJournalFor(PersistenceTestKitReadJournal.class, PersistenceTestKitReadJournal.Identifier());
+    var settings = UserSettings.fromConfig(kit.system().settings().config());
+    var ref = kit.spawn(UserEntity.create("sharded-" + me, new UserEntity.Deps(settings, u -> user(u).getRef(),
+        readJournal), shard.getRef()));
+    ref.tell(new UserEntity.Passivate(reply.getRef()));
+    UserEntity.Passivating accepted = reply.receiveMessage();
+    assertTrue(accepted.accepted(), accepted.toString());
+    var asked = (org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding.Passivate<?>) shard.receiveMessage();
+    assertEquals(ref, asked.entity());
+  }
+
+  @Test
   void aNewDevicePastMaxDevicesIsRefusedUntilOneIsRemoved() {
     var e = entity("insync.user.max-devices = 2");
     connect(e, "d1", "", 1);

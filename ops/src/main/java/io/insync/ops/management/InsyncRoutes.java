@@ -1,0 +1,300 @@
+package io.insync.ops.management;
+
+import io.insync.cluster.NodeConnections;
+import io.insync.core.Ids;
+import io.insync.ops.bench.JsonOut;
+import io.insync.persistence.group.GroupEntity;
+import io.insync.persistence.user.UserEntity;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.pekko.actor.Address;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.cluster.sharding.ShardRegion;
+import org.apache.pekko.cluster.sharding.typed.GetClusterShardingStats;
+import org.apache.pekko.cluster.sharding.typed.HashCodeMessageExtractor;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
+import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.server.AllDirectives;
+import org.apache.pekko.http.javadsl.server.PathMatchers;
+import org.apache.pekko.http.javadsl.server.Route;
+
+/**
+ * insync's own management routes, under {@code /insync} (docs/operations.md lists them): where a user lives and
+ * their inbox head and devices, shard distribution per node, gateway connections per node, and passivating a
+ * user's entity. {@link ManagementServer} puts them inside the same bearer check as Pekko Management's routes,
+ * so the GETs are free and the POST needs the token.
+ *
+ * <p>The management port opens before the node has joined and started sharding (so {@code /alive} answers from
+ * the first moment); these routes answer {@code 503} until {@link #markReady()}, which the node calls once it
+ * serves clients. A bad request is a {@code 400} with {@code {"message": ...}} either way.
+ *
+ * <p>Each group of routes is one method; a new group is one more argument to the {@code concat} in {@link
+ * #route()}.
+ */
+public final class InsyncRoutes extends AllDirectives {
+  /** The regions the shard routes report, by the name the answers use. */
+  static final List<EntityTypeKey<?>> REGIONS = List.of(UserEntity.ENTITY_KEY, GroupEntity.ENTITY_KEY);
+
+  private final ActorSystem<?> system;
+  private final Duration timeout;
+  private final AtomicBoolean ready = new AtomicBoolean();
+
+  /** @param timeout how long a route waits for an entity or for the other nodes ({@code insync.management.ask-timeout}) */
+  public InsyncRoutes(ActorSystem<?> system, Duration timeout) {
+    this.system = system;
+    this.timeout = timeout;
+  }
+
+  /** From now on the routes answer (sharding is started and this node's gateway counter is registered). */
+  public void markReady() {
+    ready.set(true);
+  }
+
+  /** Every insync route, under {@code /insync}. */
+  public Route route() {
+    return pathPrefix("insync", () -> concat(users(), shards(), connections()));
+  }
+
+  // ================================================================ users
+
+  private Route users() {
+    return pathPrefix("users", () -> concat(
+        pathEndOrSingleSlash(() -> badRequest("a user id is needed: /insync/users/{id}")),
+        path(PathMatchers.segment(), id -> get(() -> withUser(id, this::user))),
+        path(PathMatchers.segment().slash("passivate"), id -> post(() -> withUser(id, this::passivate)))));
+  }
+
+  private Route withUser(String id, java.util.function.Function<String, Route> inner) {
+    Optional<String> problem = userIdProblem(id);
+    if (problem.isPresent()) return badRequest(problem.get());
+    if (!ready.get()) return notReady();
+    return inner.apply(id);
+  }
+
+  /** Why {@code id} is not a user id, if it is not (the same rule as the gateway's, {@link Ids}). */
+  static Optional<String> userIdProblem(String id) {
+    if (id == null || id.isBlank()) return Optional.of("a user id is needed: /insync/users/{id}");
+    if (!Ids.isValidUserId(id)) {
+      return Optional.of("invalid user id '" + id + "': 1 to 64 characters from A-Z a-z 0-9 . _ @ -");
+    }
+    return Optional.empty();
+  }
+
+  private Route user(String id) {
+    String shard = shardOf(id);
+    CompletionStage<HttpResponse> answer = ClusterSharding.get(system)
+        .entityRefFor(UserEntity.ENTITY_KEY, id)
+        .<UserEntity.Inspection>ask(UserEntity.Inspect::new, timeout)
+        .handle((inspection, e) -> e == null ? json(200, userJson(inspection, shard))
+            : entityDidNotAnswer(id, shard, e));
+    return completeWithFuture(answer);
+  }
+
+  private Route passivate(String id) {
+    String shard = shardOf(id);
+    CompletionStage<HttpResponse> answer = ClusterSharding.get(system)
+        .entityRefFor(UserEntity.ENTITY_KEY, id)
+        .<UserEntity.Passivating>ask(UserEntity.Passivate::new, timeout)
+        .handle((p, e) -> {
+          if (e != null) return entityDidNotAnswer(id, shard, e);
+          if (!p.accepted()) return message(409, "user " + id + " cannot be passivated: " + p.reason());
+          return json(202, new JsonOut().put("user", p.user()).put("node", p.node()).put("shard", shard)
+              .put("message", "user " + id + " passivates on " + p.node()
+                  + "; its next message starts it again from the journal").toString());
+        });
+    return completeWithFuture(answer);
+  }
+
+  private HttpResponse entityDidNotAnswer(String id, String shard, Throwable e) {
+    String why = NodeHealthChecks.rootMessage(e);
+    boolean timedOut = unwrap(e) instanceof TimeoutException;
+    return message(503, "user " + id + " (shard " + shard + ") did not answer"
+        + (timedOut ? " within " + timeout.toMillis() + " ms" : ": " + why)
+        + ": its node may be unreachable, its shard moving, or the journal down");
+  }
+
+  private String shardOf(String id) {
+    int shards = system.settings().config().getInt("pekko.cluster.sharding.number-of-shards");
+    return new HashCodeMessageExtractor<UserEntity.Command>(shards).shardId(id);
+  }
+
+  /**
+   * {@code GET /insync/users/{id}}'s answer. {@code set} is null: SETs (users split by a hash of their id, each
+   * with a home IDC; ARCHITECTURE.md) are not built yet, and a number made up here would be read as one.
+   */
+  static String userJson(UserEntity.Inspection i, String shard) {
+    List<JsonOut> devices = new ArrayList<>();
+    for (UserEntity.DeviceInfo d : i.devices()) {
+      devices.add(new JsonOut().put("device", d.device()).put("platform", d.platform()).put("acked_key", d.syncKey())
+          .put("online", d.online()).put("registered_at", d.registeredAt()));
+    }
+    return new JsonOut().put("user", i.user()).put("node", i.node()).put("shard", shard).put("set", (String) null)
+        .put("inbox_head", i.lastSeq()).putArray("devices", devices)
+        .put("entity", new JsonOut().put("status", "running").put("started_at", i.startedAt())
+            .put("pending_deliveries", i.pendingDeliveries())
+            .put("online_devices", i.devices().stream().filter(UserEntity.DeviceInfo::online).count()))
+        .toString();
+  }
+
+  // ================================================================ shards
+
+  private Route shards() {
+    return path("shards", () -> get(() -> parameterOptional("region", region -> {
+      List<EntityTypeKey<?>> keys = REGIONS;
+      if (region.isPresent()) {
+        Optional<EntityTypeKey<?>> key = REGIONS.stream().filter(k -> k.name().equals(region.get())).findFirst();
+        if (key.isEmpty()) return badRequest("unknown region '" + region.get() + "': one of " + regionNames());
+        keys = List.of(key.get());
+      }
+      if (!ready.get()) return notReady();
+      return completeWithFuture(shardStats(keys).handle((stats, e) -> e == null ? json(200, shardsJson(stats))
+          : message(503, "the shard coordinators did not answer within " + timeout.toMillis() + " ms: "
+              + NodeHealthChecks.rootMessage(e))));
+    })));
+  }
+
+  static String regionNames() {
+    return String.join(", ", REGIONS.stream().map(EntityTypeKey::name).toList());
+  }
+
+  /** One region on one node: its shards (id to live entities) and the shards that did not answer. */
+  record RegionOnNode(Map<String, Integer> shards, List<String> failed) {
+    int entities() {
+      return shards.values().stream().mapToInt(Integer::intValue).sum();
+    }
+  }
+
+  /** Region name to node address to what that node hosts, for each region asked, in order. */
+  private CompletionStage<Map<String, Map<String, RegionOnNode>>> shardStats(List<EntityTypeKey<?>> keys) {
+    ActorRef<org.apache.pekko.cluster.sharding.typed.ClusterShardingQuery> shardState =
+        ClusterSharding.get(system).shardState();
+    List<CompletableFuture<Map<String, RegionOnNode>>> asks = new ArrayList<>();
+    for (EntityTypeKey<?> key : keys) {
+      // the coordinator's own deadline for the regions' answers, below ours so its partial answer arrives first
+      Duration regionsTimeout = timeout.multipliedBy(3).dividedBy(4);
+      asks.add(AskPattern.<org.apache.pekko.cluster.sharding.typed.ClusterShardingQuery, ShardRegion.ClusterShardingStats>ask(
+              shardState, r -> new GetClusterShardingStats(key, regionsTimeout, r), timeout, system.scheduler())
+          .thenApply(InsyncRoutes::byNode).toCompletableFuture());
+    }
+    return CompletableFuture.allOf(asks.toArray(CompletableFuture[]::new)).thenApply(v -> {
+      Map<String, Map<String, RegionOnNode>> out = new java.util.LinkedHashMap<>();
+      for (int n = 0; n < keys.size(); n++) out.put(keys.get(n).name(), asks.get(n).join());
+      return out;
+    });
+  }
+
+  private static Map<String, RegionOnNode> byNode(ShardRegion.ClusterShardingStats stats) {
+    Map<String, RegionOnNode> out = new TreeMap<>();
+    for (Map.Entry<Address, ShardRegion.ShardRegionStats> e : stats.getRegions().entrySet()) {
+      Map<String, Integer> shards = new TreeMap<>();
+      e.getValue().getStats().forEach((shard, count) -> shards.put(shard, ((Number) count).intValue()));
+      out.put(e.getKey().toString(), new RegionOnNode(shards, e.getValue().getFailed().stream().sorted().toList()));
+    }
+    return out;
+  }
+
+  /**
+   * {@code GET /insync/shards}'s answer: per node (sorted by address), per region, how many shards and live
+   * entities it hosts and which shards did not answer; then the totals per region.
+   */
+  static String shardsJson(Map<String, Map<String, RegionOnNode>> byRegion) {
+    java.util.SortedSet<String> nodes = new java.util.TreeSet<>();
+    byRegion.values().forEach(m -> nodes.addAll(m.keySet()));
+    List<JsonOut> nodeList = new ArrayList<>();
+    for (String node : nodes) {
+      JsonOut regions = new JsonOut();
+      byRegion.forEach((region, m) -> {
+        RegionOnNode r = m.getOrDefault(node, new RegionOnNode(Map.of(), List.of()));
+        regions.put(region, new JsonOut().put("shards", r.shards().size()).put("entities", r.entities())
+            .putRaw("failed", strings(r.failed())));
+      });
+      nodeList.add(new JsonOut().put("node", node).put("regions", regions));
+    }
+    JsonOut totals = new JsonOut();
+    byRegion.forEach((region, m) -> totals.put(region, new JsonOut()
+        .put("shards", m.values().stream().mapToInt(r -> r.shards().size()).sum())
+        .put("entities", m.values().stream().mapToInt(RegionOnNode::entities).sum())));
+    return new JsonOut().putArray("nodes", nodeList).put("total", totals).toString();
+  }
+
+  // ================================================================ connections
+
+  private Route connections() {
+    return path("connections", () -> get(() -> {
+      if (!ready.get()) return notReady();
+      return completeWithFuture(NodeConnections.countAll(system, timeout).handle((counts, e) ->
+          e == null ? json(200, connectionsJson(counts))
+              : message(503, "the receptionist did not answer: " + NodeHealthChecks.rootMessage(e))));
+    }));
+  }
+
+  /**
+   * {@code GET /insync/connections}'s answer: every node whose gateway is registered, sorted by address, with
+   * its open connections (null and an {@code error} if it did not answer), and the total of those that did.
+   */
+  static String connectionsJson(List<NodeConnections.NodeCount> counts) {
+    List<JsonOut> nodes = new ArrayList<>();
+    long total = 0;
+    for (NodeConnections.NodeCount c : counts.stream()
+        .sorted(java.util.Comparator.comparing(NodeConnections.NodeCount::node)).toList()) {
+      JsonOut n = new JsonOut().put("node", c.node());
+      if (c.open().isPresent()) {
+        n.put("connections", c.open().getAsInt());
+        total += c.open().getAsInt();
+      } else {
+        n.putRaw("connections", "null").put("error", c.error());
+      }
+      nodes.add(n);
+    }
+    return new JsonOut().putArray("nodes", nodes).put("total", total).toString();
+  }
+
+  // ================================================================ answers
+
+  private Route notReady() {
+    return complete(message(503, "this node is not ready yet (joining the cluster, starting sharding or its "
+        + "gateway): the /insync routes answer once it serves clients"));
+  }
+
+  private Route badRequest(String reason) {
+    return complete(message(400, reason));
+  }
+
+  static HttpResponse message(int status, String reason) {
+    return json(status, new JsonOut().put("message", reason).toString());
+  }
+
+  static HttpResponse json(int status, String body) {
+    return HttpResponse.create().withStatus(status).withEntity(ContentTypes.APPLICATION_JSON, body);
+  }
+
+  private static String strings(List<String> list) {
+    StringBuilder b = new StringBuilder("[");
+    for (String s : list) {
+      if (b.length() > 1) b.append(',');
+      JsonOut.str(b, s);
+    }
+    return b.append(']').toString();
+  }
+
+  private static Throwable unwrap(Throwable e) {
+    Throwable t = e;
+    while ((t instanceof java.util.concurrent.CompletionException || t instanceof java.util.concurrent.ExecutionException)
+        && t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t;
+  }
+}
