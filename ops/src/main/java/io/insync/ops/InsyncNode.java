@@ -70,7 +70,7 @@ public final class InsyncNode implements AutoCloseable {
       ManagementServer management = ManagementServer.start(system);
       Cluster cluster = Cluster.get(system);
       ClusterGauges.start(system, Duration.ofSeconds(1));
-      KamonAlerts.Started alerts = KamonAlerts.start(system, NodeMetrics.current().isPresent());
+      management.alerts(KamonAlerts.start(system, NodeMetrics.current().isPresent()));
       if (config.getStringList("pekko.cluster.seed-nodes").isEmpty()
           && !config.getBoolean("insync.management.bootstrap.enabled")) {
         cluster.manager().tell(Join.create(cluster.selfMember().address()));

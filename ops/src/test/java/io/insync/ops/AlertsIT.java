@@ -132,6 +132,18 @@ class AlertsIT {
       ManagementIT.awaitTrue(Duration.ofSeconds(60), () -> firingNodes() >= 2, "at least two nodes report the rule firing");
       assertEquals(1, notifications(RULE).size(), "one firing for the cluster, not one per node: " + notifications(RULE));
 
+      // the management route and the CLI show it firing, from any node
+      NodeProcess other = nodes.stream().filter(AlertsIT::firesHere).reduce((x, y) -> y).orElseThrow();
+      Map<String, Object> alerts = alertsRoute(other);
+      assertTrue(names(alerts.get("firing")).contains(RULE), "GET /insync/alerts lists it firing: " + alerts);
+      assertTrue(names(alerts.get("recent")).contains(RULE), alerts.toString());
+      ManagementIT.Run cli = ManagementIT.admin("alerts", "--url", "http://127.0.0.1:" + other.managementPort());
+      assertEquals(0, cli.exit(), cli.err());
+      assertTrue(cli.out().contains("firing:") && cli.out().contains(RULE) && cli.out().contains("FIRING"), cli.out());
+      ManagementIT.Run cliJson = ManagementIT.admin("alerts", "--json", "--url", "http://127.0.0.1:" + other.managementPort());
+      assertEquals(0, cliJson.exit(), cliJson.err());
+      assertTrue(MiniJson.parse(cliJson.out().trim()) instanceof Map, cliJson.out());
+
       Files.delete(failing);
       ManagementIT.awaitTrue(Duration.ofSeconds(90), () -> notifications(RULE).size() >= 2, "the resolve notification");
       Hook resolved = notifications(RULE).get(1);
@@ -140,6 +152,10 @@ class AlertsIT {
       long seenAfter = sendsOk(nodes.get(1));
       ManagementIT.awaitTrue(Duration.ofSeconds(60), () -> sendsOk(nodes.get(1)) > seenAfter + 20, "sends succeed again");
       assertEquals(2, notifications(RULE).size(), "one firing, one resolved: " + notifications(RULE));
+      Map<String, Object> after = alertsRoute(nodes.get(1));
+      assertTrue(!names(after.get("firing")).contains(RULE), "no longer firing: " + after);
+      assertEquals(List.of("resolved", "firing"), ((List<?>) after.get("recent")).stream().map(r -> (Map<?, ?>) r)
+          .filter(r -> RULE.equals(r.get("rule"))).map(r -> r.get("status")).toList(), "recent, newest first: " + after);
     } finally {
       stop.set(true);
       for (Thread t : senders) t.join(10_000);
@@ -147,21 +163,32 @@ class AlertsIT {
     }
   }
 
+  @SuppressWarnings("unchecked")
+  static Map<String, Object> alertsRoute(NodeProcess n) {
+    ManagementIT.Answer a = ManagementIT.get(n, "/insync/alerts");
+    assertEquals(200, a.status(), a.body());
+    return (Map<String, Object>) MiniJson.parse(a.body());
+  }
+
+  static List<String> names(Object notifications) {
+    return ((List<?>) notifications).stream().map(o -> String.valueOf(((Map<?, ?>) o).get("rule"))).toList();
+  }
+
   static List<Hook> notifications(String rule) {
     return received.stream().filter(h -> rule.equals(h.body().get("rule"))).toList();
   }
 
-  /** How many nodes' own evaluation has the rule firing now (their Prometheus endpoint is not involved). */
+  /** How many nodes' own evaluation has had the rule firing (each node logs its own transitions). */
   static int firingNodes() {
-    int n = 0;
-    for (NodeProcess p : nodes) {
-      try {
-        if (p.output().contains("\"" + RULE + "\" firing on this node")) n++;
-      } catch (Exception e) {
-        // the log is being written
-      }
+    return (int) nodes.stream().filter(AlertsIT::firesHere).count();
+  }
+
+  static boolean firesHere(NodeProcess p) {
+    try {
+      return p.output().contains("\"" + RULE + "\" firing on this node");
+    } catch (Exception e) {
+      return false; // the log is being written
     }
-    return n;
   }
 
   static long sendsOk(NodeProcess n) {

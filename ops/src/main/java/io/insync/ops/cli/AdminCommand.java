@@ -31,7 +31,7 @@ import picocli.CommandLine.Spec;
     description = "Cluster administration over a node's management HTTP (default http://127.0.0.1:8558).",
     subcommands = {AdminCommand.Members.class, AdminCommand.Leave.class, AdminCommand.Down.class,
         AdminCommand.Shards.class, AdminCommand.User.class, AdminCommand.Connections.class,
-        AdminCommand.Passivate.class})
+        AdminCommand.Passivate.class, AdminCommand.Alerts.class})
 final class AdminCommand implements Runnable {
   @Spec CommandSpec spec;
 
@@ -387,6 +387,67 @@ final class AdminCommand implements Runnable {
     @Override
     void table(Object json, PrintWriter out) {
       out.println(json instanceof Map<?, ?> m && m.get("message") != null ? m.get("message") : json);
+    }
+  }
+
+  @Command(name = "alerts", mixinStandardHelpOptions = true,
+      description = "Alerts firing in the cluster, the recent notifications, and this node's own evaluation of "
+          + "each rule (GET /insync/alerts; docs/monitoring.md).")
+  static final class Alerts extends Call {
+    @Override
+    HttpRequest.Builder request() {
+      return get("/insync/alerts");
+    }
+
+    @Override
+    void table(Object json, PrintWriter out) {
+      Map<?, ?> m = json instanceof Map<?, ?> mm ? mm : Map.of();
+      if (m.get("notifier_error") != null) out.println("cluster view unavailable: " + str(m.get("notifier_error")));
+      List<Map<?, ?>> firing = maps(m.get("firing"));
+      if (m.get("firing") != null) {
+        if (firing.isEmpty()) {
+          out.println("firing: none");
+        } else {
+          out.println("firing:");
+          List<String[]> rows = new ArrayList<>();
+          rows.add(new String[] {"RULE", "SEVERITY", "VALUE", "THRESHOLD", "SINCE", "NODES"});
+          for (Map<?, ?> f : firing) {
+            rows.add(new String[] {str(f.get("rule")), str(f.get("severity")), str(f.get("value")),
+                str(f.get("threshold")), str(f.get("startsAt")), String.join(" ", strings(f.get("nodes")))});
+          }
+          printTable(rows, out);
+        }
+        List<Map<?, ?>> recent = maps(m.get("recent"));
+        out.println("recent notifications: " + (recent.isEmpty() ? "none" : ""));
+        if (!recent.isEmpty()) {
+          List<String[]> rows = new ArrayList<>();
+          rows.add(new String[] {"TIME", "STATUS", "RULE", "VALUE", "NODE"});
+          for (Map<?, ?> r : recent) {
+            rows.add(new String[] {str(r.get("time")), str(r.get("status")), str(r.get("rule")), str(r.get("value")),
+                str(r.get("node"))});
+          }
+          printTable(rows, out);
+        }
+      }
+      Map<?, ?> self = m.get("this_node") instanceof Map<?, ?> sm ? sm : Map.of();
+      if (!Boolean.TRUE.equals(self.get("evaluating"))) {
+        out.println("this node evaluates no rules (metrics or alerts are off here)");
+        return;
+      }
+      out.println("this node's rules:");
+      List<String[]> rows = new ArrayList<>();
+      rows.add(new String[] {"RULE", "SEVERITY", "STATE", "VALUE", "THRESHOLD"});
+      for (Map<?, ?> r : maps(self.get("rules"))) {
+        rows.add(new String[] {str(r.get("rule")), str(r.get("severity")),
+            Boolean.TRUE.equals(r.get("firing")) ? "FIRING" : "ok", str(r.get("value")), str(r.get("threshold"))});
+      }
+      printTable(rows, out);
+    }
+
+    private static List<String> strings(Object list) {
+      List<String> out = new ArrayList<>();
+      if (list instanceof List<?> l) for (Object o : l) out.add(String.valueOf(o));
+      return out;
     }
   }
 

@@ -1,6 +1,9 @@
 package io.insync.ops.management;
 
 import io.insync.cluster.NodeConnections;
+import io.insync.cluster.alerts.AlertNotifier;
+import io.insync.ops.alerts.KamonAlerts;
+import io.insync.ops.alerts.Webhook;
 import io.insync.core.Ids;
 import io.insync.ops.bench.JsonOut;
 import io.insync.persistence.group.GroupEntity;
@@ -50,6 +53,7 @@ public final class InsyncRoutes extends AllDirectives {
   private final ActorSystem<?> system;
   private final Duration timeout;
   private final AtomicBoolean ready = new AtomicBoolean();
+  private volatile KamonAlerts.Started alerts;
 
   /** @param timeout how long a route waits for an entity or for the other nodes ({@code insync.management.ask-timeout}) */
   public InsyncRoutes(ActorSystem<?> system, Duration timeout) {
@@ -62,9 +66,54 @@ public final class InsyncRoutes extends AllDirectives {
     ready.set(true);
   }
 
+  /** The alert notifier and this node's evaluator, for {@code GET /insync/alerts} (started after this port). */
+  public void alerts(KamonAlerts.Started started) {
+    this.alerts = started;
+  }
+
   /** Every insync route, under {@code /insync}. */
   public Route route() {
-    return pathPrefix("insync", () -> concat(users(), shards(), connections()));
+    return pathPrefix("insync", () -> concat(users(), shards(), connections(), alertsRoute()));
+  }
+
+  // ================================================================ alerts
+
+  /**
+   * {@code GET /insync/alerts}: what fires in the cluster and the recent notifications (from the cluster's
+   * notifier), and this node's own evaluation of every rule. The notifier not answering still gives this
+   * node's view, with the reason in {@code notifier_error}.
+   */
+  private Route alertsRoute() {
+    return path("alerts", () -> get(() -> {
+      KamonAlerts.Started a = alerts;
+      if (a == null || !ready.get()) return notReady();
+      CompletionStage<HttpResponse> answer = AskPattern.<AlertNotifier.Command, AlertNotifier.Alerts>ask(a.notifier(),
+              AlertNotifier.GetAlerts::new, timeout, system.scheduler())
+          .handle((all, e) -> json(200, alertsJson(all, e == null ? null
+              : "the cluster's alert notifier did not answer within " + timeout.toMillis() + " ms ("
+                  + NodeHealthChecks.rootMessage(e) + ")", a, system.name()).toString()));
+      return completeWithFuture(answer);
+    }));
+  }
+
+  static JsonOut alertsJson(AlertNotifier.Alerts all, String notifierError, KamonAlerts.Started a, String cluster) {
+    JsonOut out = new JsonOut();
+    if (all != null) {
+      out.putArray("firing", all.firing().stream().map(n -> Webhook.json(n, cluster)).toList());
+      out.putArray("recent", all.recent().stream().map(n -> Webhook.json(n, cluster)).toList());
+    } else {
+      out.putRaw("firing", "null").putRaw("recent", "null").put("notifier_error", notifierError);
+    }
+    JsonOut self = new JsonOut().put("evaluating", a.local().isPresent());
+    List<JsonOut> rules = new ArrayList<>();
+    a.local().ifPresent(k -> {
+      for (AlertNotifier.RuleState r : k.latest()) {
+        rules.add(new JsonOut().put("rule", r.rule()).put("severity", r.severity()).put("firing", r.firing())
+            .put("value", r.value()).put("threshold", r.threshold()).put("summary", r.summary()));
+      }
+    });
+    self.putArray("rules", rules);
+    return out.put("this_node", self);
   }
 
   // ================================================================ users

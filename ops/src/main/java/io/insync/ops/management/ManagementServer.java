@@ -98,6 +98,11 @@ public final class ManagementServer {
     return server;
   }
 
+  /** Gives {@code GET /insync/alerts} its sources. */
+  public void alerts(io.insync.ops.alerts.KamonAlerts.Started started) {
+    insync.alerts(started);
+  }
+
   /** Turns the {@code /insync} routes on (they answer 503 until the node serves clients). */
   public void insyncReady() {
     insync.markReady();
