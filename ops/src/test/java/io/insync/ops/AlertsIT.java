@@ -9,8 +9,6 @@ import io.insync.ops.management.MiniJson;
 import io.insync.persistence.cassandra.CassandraExtension;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,10 +23,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * A real rule from real traffic on a 3-node cluster: while every node's journal writes fail (the test journal,
- * {@link FaultyCassandraJournal}) under steady sends through all three nodes, the journal-failures rule
- * fires on each node, and the webhook — a local HTTP listener — gets exactly one firing within 60 s (not
- * one per node); when the writes work again it gets exactly one resolve.
+ * A real rule from real traffic on a 3-node cluster: Cassandra stops answering (SIGSTOP of the test Cassandra)
+ * under steady sends through all three nodes, the journal-failures rule fires on the nodes, and the webhook — a
+ * local HTTP listener — gets exactly one firing within 60 s (not one per node); when Cassandra is back
+ * (SIGCONT) it gets exactly one resolve. {@code GET /insync/alerts} and {@code bin/insync admin alerts} show
+ * the rule firing, then resolved.
  */
 @ExtendWith(CassandraExtension.class)
 class AlertsIT {
@@ -38,7 +37,6 @@ class AlertsIT {
 
   static final List<Hook> received = new CopyOnWriteArrayList<>();
   static HttpServer webhook;
-  static Path failing;
   static final List<NodeProcess> nodes = new ArrayList<>();
 
   @BeforeAll
@@ -53,14 +51,10 @@ class AlertsIT {
       ex.close();
     });
     webhook.start();
-    failing = Path.of("target", "it-nodes", "alerts-failing-" + UUID.randomUUID()).toAbsolutePath();
-    Files.createDirectories(failing.getParent());
     String cassandra = CassandraExtension.host() + ":" + CassandraExtension.port();
     String hook = "http://127.0.0.1:" + webhook.getAddress().getPort() + "/hook";
     for (int i = 0; i < 3; i++) {
       NodeProcess n = new NodeProcess(cassandra, "alerts-" + (char) ('a' + i)).withJvmArgs(
-          "-Dpekko.persistence.cassandra.journal.class=io.insync.ops.FaultyCassandraJournal",
-          "-Dinsync.test.failing-writes=" + failing,
           "-Dinsync.alerts.webhook.url=" + hook,
           // resolves 20 s after the last failure instead of a minute: the test waits for it
           "-Dinsync.alerts.rules." + RULE + ".window=20s");
@@ -79,12 +73,12 @@ class AlertsIT {
   static void stop() throws Exception {
     for (NodeProcess n : nodes) n.close();
     if (webhook != null) webhook.stop(0);
-    if (failing != null) Files.deleteIfExists(failing);
   }
 
   @Test
   void journalFailuresFireOnceForTheClusterWithinAMinuteAndResolveOnce() throws Exception {
     AtomicBoolean stop = new AtomicBoolean();
+    boolean paused = false;
     List<Thread> senders = new ArrayList<>();
     List<TestDevice> devices = new ArrayList<>();
     String run = UUID.randomUUID().toString().substring(0, 6);
@@ -120,7 +114,8 @@ class AlertsIT {
       assertTrue(notifications(RULE).isEmpty(), "nothing fired while healthy: " + received);
 
       long faultAt = System.nanoTime();
-      Files.writeString(failing, "*\n");
+      CassandraExtension.launcher().pause();
+      paused = true;
       ManagementIT.awaitTrue(Duration.ofSeconds(60), () -> !notifications(RULE).isEmpty(), "the " + RULE + " webhook");
       Hook first = notifications(RULE).get(0);
       long tookMs = (first.atNanos() - faultAt) / 1_000_000;
@@ -144,19 +139,21 @@ class AlertsIT {
       assertEquals(0, cliJson.exit(), cliJson.err());
       assertTrue(MiniJson.parse(cliJson.out().trim()) instanceof Map, cliJson.out());
 
-      Files.delete(failing);
-      ManagementIT.awaitTrue(Duration.ofSeconds(90), () -> notifications(RULE).size() >= 2, "the resolve notification");
+      CassandraExtension.launcher().resume();
+      paused = false;
+      ManagementIT.awaitTrue(Duration.ofSeconds(120), () -> notifications(RULE).size() >= 2, "the resolve notification");
       Hook resolved = notifications(RULE).get(1);
       assertEquals("resolved", resolved.body().get("status"), resolved.body().toString());
       // a few more ticks: nothing else for this rule
       long seenAfter = sendsOk(nodes.get(1));
-      ManagementIT.awaitTrue(Duration.ofSeconds(60), () -> sendsOk(nodes.get(1)) > seenAfter + 20, "sends succeed again");
+      ManagementIT.awaitTrue(Duration.ofSeconds(120), () -> sendsOk(nodes.get(1)) > seenAfter + 20, "sends succeed again");
       assertEquals(2, notifications(RULE).size(), "one firing, one resolved: " + notifications(RULE));
       Map<String, Object> after = alertsRoute(nodes.get(1));
       assertTrue(!names(after.get("firing")).contains(RULE), "no longer firing: " + after);
       assertEquals(List.of("resolved", "firing"), ((List<?>) after.get("recent")).stream().map(r -> (Map<?, ?>) r)
           .filter(r -> RULE.equals(r.get("rule"))).map(r -> r.get("status")).toList(), "recent, newest first: " + after);
     } finally {
+      if (paused) CassandraExtension.launcher().resume();
       stop.set(true);
       for (Thread t : senders) t.join(10_000);
       for (TestDevice d : devices) d.close();
