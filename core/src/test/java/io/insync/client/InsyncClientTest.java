@@ -184,7 +184,9 @@ class InsyncClientTest {
 
   @Test
   void sendIsRetriedAfterUnavailableAndAfterATimeout() throws Exception {
-    client = InsyncClient.create(options().autoSync(false).requestTimeout(Duration.ofMillis(300)).build());
+    // the request timeout also bounds the login: 2 s, not less, or a loaded machine times the Auth out and the
+    // client closes the connection before the scripted server answers it (seen with a load average of 14)
+    client = InsyncClient.create(options().autoSync(false).requestTimeout(Duration.ofSeconds(2)).build());
     CompletableFuture<AuthOk> connected = client.connect();
     server.acceptAuth(0);
     await(connected);
