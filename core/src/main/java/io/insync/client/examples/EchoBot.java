@@ -120,10 +120,12 @@ public final class EchoBot implements AutoCloseable {
           }
 
           @Override
-          public void onDisconnected(Throwable cause) {
-            // these stop the client for good (see InsyncClient): the bot stops with it
-            if (cause instanceof ServerErrorException e && stopsTheClient(e.code())) {
-              stop(e);
+          public void onError(io.insync.protocol.Error error) {
+            // these stop the client for good, on a live connection or at a reconnect's Auth: the bot
+            // stops with it (off the event loop: stop() closes the client and waits for it)
+            if (stopsTheClient(error)) {
+              CompletableFuture.runAsync(() -> stop(new ServerErrorException(
+                  "the client stopped (" + error.getCode() + ")", error)));
             }
           }
         })
@@ -131,8 +133,8 @@ public final class EchoBot implements AutoCloseable {
     this.position = client.syncKey();
     worker.scheduleWithFixedDelay(this::wake, POLL.toMillis(), POLL.toMillis(), TimeUnit.MILLISECONDS);
     this.connected = client.connect();
-    connected.whenComplete((ok, err) -> {
-      if (err != null) stop(err);
+    connected.whenCompleteAsync((ok, err) -> {
+      if (err != null) stop(err); // off the event loop, as in onError
     });
   }
 
@@ -196,9 +198,11 @@ public final class EchoBot implements AutoCloseable {
     stopped.completeExceptionally(why);
   }
 
-  private static boolean stopsTheClient(ErrorCode code) {
+  /** The errors after which the client stops and does not reconnect (see InsyncClient). */
+  private static boolean stopsTheClient(io.insync.protocol.Error error) {
+    ErrorCode code = error.getCode();
     return code == ErrorCode.AUTH_FAILED || code == ErrorCode.SESSION_REPLACED
-        || code == ErrorCode.LOGGED_IN_ELSEWHERE || code == ErrorCode.LIMIT_EXCEEDED;
+        || code == ErrorCode.LOGGED_IN_ELSEWHERE || (code == ErrorCode.LIMIT_EXCEEDED && error.getFatal());
   }
 
   /** Asks the worker for a round; rounds asked for while one waits to run are merged into it. */
@@ -250,10 +254,10 @@ public final class EchoBot implements AutoCloseable {
       } else if (!closed) {
         log.accept("echo-bot: will try again: " + rootMessage(e));
       }
-    } catch (IOException e) {
-      stop(e);
-    } catch (IllegalStateException e) {
-      stop(e);
+    } catch (IOException | IllegalStateException e) {
+      stop(e); // the state directory is not this bot's, or cannot be used
+    } catch (RuntimeException e) {
+      log.accept("echo-bot: will try again: " + rootMessage(e));
     }
   }
 
