@@ -193,8 +193,8 @@ public final class EchoBot implements AutoCloseable {
     if (stopped.isDone()) return;
     log.accept("echo-bot: stopped: " + rootMessage(why));
     closed = true;
-    worker.shutdownNow();
     client.close();
+    worker.shutdownNow(); // maybe this very thread: it is about to return anyway
     stopped.completeExceptionally(why);
   }
 
@@ -226,7 +226,7 @@ public final class EchoBot implements AutoCloseable {
       checkIdentity(ok);
       long from = Long.compareUnsigned(client.syncKey(), position) > 0 ? client.syncKey() : position;
       while (!closed) {
-        SyncResult page = client.sync(from, 0).get();
+        SyncResult page = client.sync(from, 0).get(); // BAD_REQUEST here: see the catch below
         List<CompletableFuture<Void>> answers = new ArrayList<>();
         for (Item item : page.getItemsList()) {
           if (answerable(item, ok.getUserId())) {
@@ -282,8 +282,9 @@ public final class EchoBot implements AutoCloseable {
     return client.send(id, item.getFrom(), reply).handle((SendAck ack, Throwable err) -> {
       if (err == null) {
         answered.incrementAndGet();
+        String text = item.getContent().getText();
         log.accept("echo-bot: answered #" + seq + " from " + item.getFrom() + " (" + id + ", ack seq "
-            + Long.toUnsignedString(ack.getSeq()) + ")");
+            + Long.toUnsignedString(ack.getSeq()) + "): " + (text.length() > 40 ? text.substring(0, 40) + "..." : text));
         return null;
       }
       Throwable cause = err instanceof CompletionException && err.getCause() != null ? err.getCause() : err;
