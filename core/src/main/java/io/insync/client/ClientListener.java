@@ -9,19 +9,34 @@ import java.util.List;
 /**
  * Callbacks from an {@link InsyncClient}. All methods run on the client's event loop thread:
  * they must return quickly and never block (hand long work to another executor). An exception
- * thrown by a callback is logged and otherwise ignored.
+ * thrown by a callback is logged and otherwise ignored: it affects neither the client nor the
+ * other callbacks (for {@link #onItems} the key is stored and acked all the same).
+ *
+ * <p>Every method has an empty default, so an application overrides only what it needs. This
+ * stays so: new events are added as new default methods, so a listener written against an
+ * older version keeps compiling and working (it just ignores the new events). Implement this
+ * interface; do not call its methods yourself.
  */
 public interface ClientListener {
-  /** A listener that ignores everything. */
+  /** A listener that ignores everything (the default of {@link ClientOptions#listener()}). */
   ClientListener NOOP = new ClientListener() {};
 
-  /** The connection is authenticated; {@code authOk} is the server's answer. */
+  /**
+   * The connection is authenticated; {@code authOk} is the server's answer. Called on the first
+   * connect and on every reconnect, before the automatic sync starts and before waiting sends go
+   * out.
+   */
   default void onConnected(AuthOk authOk) {}
 
   /**
    * An authenticated connection ended. {@code cause} says why; it is null when {@link
    * InsyncClient#close()} ended it. Unless the client was closed or authentication failed,
-   * the client reconnects by itself.
+   * the client reconnects by itself. When the connection ended because the client stopped for
+   * good, {@code cause} is a {@link ServerErrorException} with code {@code AUTH_FAILED}, {@code
+   * SESSION_REPLACED} or {@code LOGGED_IN_ELSEWHERE}; only {@link InsyncClient#connect()} starts it
+   * again. Not called for connection attempts that never authenticated: a reconnect refused for
+   * good (an expired token: {@code AUTH_FAILED}; {@code LIMIT_EXCEEDED}) shows only in {@link
+   * #onError}, and the client stays stopped.
    */
   default void onDisconnected(Throwable cause) {}
 

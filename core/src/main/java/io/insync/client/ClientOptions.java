@@ -12,7 +12,8 @@ import java.util.function.Supplier;
 
 /**
  * Settings of an {@link InsyncClient}; immutable, built with {@link #builder()}. Only the
- * addresses and the token supplier are required.
+ * addresses and the token supplier are required. The accessors return what was built and never
+ * fail.
  */
 public final class ClientOptions {
   private final List<InetSocketAddress> addresses;
@@ -212,7 +213,12 @@ public final class ClientOptions {
     return d;
   }
 
-  /** Builds {@link ClientOptions}. Not thread-safe. */
+  /**
+   * Builds {@link ClientOptions}. Not thread-safe; may be reused (each {@link #build()} copies
+   * it). A setter given {@code null} where a value is required throws {@link NullPointerException}
+   * at once, and one given a count out of range throws {@link IllegalArgumentException} at once;
+   * durations are checked by {@link #build()}.
+   */
   public static final class Builder {
     private final List<InetSocketAddress> addresses = new ArrayList<>();
     private Supplier<String> tokenSupplier;
@@ -237,7 +243,12 @@ public final class ClientOptions {
 
     private Builder() {}
 
-    /** Adds one gateway address (resolved when connecting). */
+    /**
+     * Adds one gateway address (resolved when connecting).
+     *
+     * @throws IllegalArgumentException if {@code port} is not 0-65535
+     * @throws NullPointerException if {@code host} is null
+     */
     public Builder address(String host, int port) {
       addresses.add(InetSocketAddress.createUnresolved(host, port));
       return this;
@@ -286,7 +297,11 @@ public final class ClientOptions {
       return this;
     }
 
-    /** {@code max_items} of automatic sync pages; 0 = server default. */
+    /**
+     * {@code max_items} of automatic sync pages; 0 = server default.
+     *
+     * @throws IllegalArgumentException if {@code items} is negative
+     */
     public Builder syncPageSize(int items) {
       if (items < 0) {
         throw new IllegalArgumentException("syncPageSize must be >= 0");
@@ -329,7 +344,11 @@ public final class ClientOptions {
       return this;
     }
 
-    /** Retried sends outstanding at once (default 2); see {@link ClientOptions#maxRetriesInFlight()}. */
+    /**
+     * Retried sends outstanding at once (default 2); see {@link ClientOptions#maxRetriesInFlight()}.
+     *
+     * @throws IllegalArgumentException if {@code sends} is not positive
+     */
     public Builder maxRetriesInFlight(int sends) {
       if (sends <= 0) {
         throw new IllegalArgumentException("maxRetriesInFlight must be positive");
@@ -338,7 +357,11 @@ public final class ClientOptions {
       return this;
     }
 
-    /** Frame body limit (default 1 MiB). */
+    /**
+     * Frame body limit (default 1 MiB).
+     *
+     * @throws IllegalArgumentException if {@code bytes} is not positive
+     */
     public Builder maxFrameBytes(int bytes) {
       if (bytes <= 0) {
         throw new IllegalArgumentException("maxFrameBytes must be positive");
@@ -349,14 +372,14 @@ public final class ClientOptions {
 
     /**
      * A shared NIO event loop group (for example one for 10,000 clients). The client never
-     * shuts a shared group down.
+     * shuts a shared group down. {@code null} (the default): each client makes its own.
      */
     public Builder eventLoopGroup(EventLoopGroup group) {
       this.eventLoopGroup = group;
       return this;
     }
 
-    /** Overrides the heartbeat interval the server asks for. */
+    /** Overrides the heartbeat interval the server asks for; {@code null} (the default): the server's. */
     public Builder heartbeatInterval(Duration d) {
       this.heartbeatInterval = d;
       return this;
@@ -387,6 +410,8 @@ public final class ClientOptions {
      * Sent in {@code Auth.platform}: "phone", "tablet", "desktop", "web" or "" (default). The
      * deployment's login policy may log out other devices of the same platform (see
      * docs/protocol.md, "Devices").
+     *
+     * @throws IllegalArgumentException if {@code p} is longer than 32 characters
      */
     public Builder platform(String p) {
       this.platform = Objects.requireNonNull(p, "platform");
@@ -394,7 +419,13 @@ public final class ClientOptions {
       return this;
     }
 
-    /** Validates and builds. */
+    /**
+     * Validates and builds.
+     *
+     * @throws IllegalArgumentException if no address was given, a duration is zero or negative
+     *     ({@code ackInterval}: negative), or {@code backoffMax} is smaller than {@code backoffMin}
+     * @throws NullPointerException if no token supplier was given, or a duration was set to null
+     */
     public ClientOptions build() {
       return new ClientOptions(this);
     }

@@ -18,12 +18,21 @@ import java.util.Objects;
 public final class FileSyncKeyStore implements SyncKeyStore {
   private final Path file;
 
-  /** A store in {@code file} (created on the first store; its directory must exist). */
+  /**
+   * A store in {@code file} (created on the first store; its directory must exist). Next to it
+   * the store writes {@code <file>.tmp}.
+   *
+   * @throws NullPointerException if {@code file} is null
+   */
   public FileSyncKeyStore(Path file) {
     this.file = Objects.requireNonNull(file, "file").toAbsolutePath();
   }
 
-  /** @throws UncheckedIOException if the file exists but cannot be read or parsed */
+  /**
+   * The key in the file; 0 if there is no file or it is empty.
+   *
+   * @throws UncheckedIOException if the file exists but cannot be read or parsed
+   */
   @Override
   public long load() {
     try {
@@ -42,7 +51,12 @@ public final class FileSyncKeyStore implements SyncKeyStore {
     }
   }
 
-  /** @throws UncheckedIOException if the key cannot be written */
+  /**
+   * Writes {@code key} to a temporary file and moves it over the file (atomically where the file
+   * system can).
+   *
+   * @throws UncheckedIOException if the key cannot be written
+   */
   @Override
   public void store(long key) {
     Path tmp = file.resolveSibling(file.getFileName() + ".tmp");

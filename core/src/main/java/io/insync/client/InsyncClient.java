@@ -82,6 +82,29 @@ import java.util.function.LongFunction;
  * elsewhere. As after any reconnect, the sync resumes from the stored key and unacknowledged sends
  * are sent again under their {@code client_msg_id}, so nothing is lost or duplicated ({@link Detour}).
  *
+ * <p>How calls fail. Every method that returns a {@link CompletableFuture} reports failures by
+ * completing it exceptionally, never by throwing (only {@code null} or empty arguments throw,
+ * at once: {@link NullPointerException}, {@link IllegalArgumentException}). The exceptions:
+ * <ul>
+ *   <li>{@link ServerErrorException}: the server answered with an {@code Error}; its {@link
+ *   ServerErrorException#code() code} says which (docs/protocol.md, "Errors"). Each method names
+ *   the codes it can get.
+ *   <li>{@link ConnectionLostException}: there was no authenticated connection to send the request
+ *   on, or it closed before the answer came, or the client was closed. The request's outcome is
+ *   then unknown; every request here is safe to repeat (a send under the same {@code
+ *   client_msg_id}).
+ *   <li>{@link TimeoutException}: no answer within {@link ClientOptions#requestTimeout()} (for a
+ *   send: no ack within {@link ClientOptions#sendRetryTimeout()}); the outcome is unknown.
+ *   <li>{@link IllegalStateException}: an answer of the wrong type (a server bug), or {@link
+ *   #connect()} on a closed client.
+ * </ul>
+ * Only {@link #connect()} and the sends retry by themselves (and wait for a connection); every
+ * other request is tried once, on the current connection, and fails with {@link
+ * ConnectionLostException} at once when there is none: the caller decides whether to try again,
+ * for example after {@link ClientListener#onConnected}. {@code UNAVAILABLE} and {@code
+ * RATE_LIMITED} answers to them are failures like any other (retry after {@link
+ * io.insync.protocol.Error#getRetryAfterMs()}).
+ *
  * <p>Parts, each confined to the event loop: {@link ConnectPlan} (where and when the next
  * attempt goes), {@link PendingRequests} (request-id correlation and timeouts; everything
  * outstanding fails when its connection closes), {@link SendQueue} (sends and their retries),
@@ -161,18 +184,38 @@ public final class InsyncClient implements AutoCloseable {
         });
   }
 
-  /** Creates a client; nothing happens on the network until {@link #connect()}. */
+  /**
+   * Creates a client; nothing happens on the network until {@link #connect()}. Reads the sync key
+   * from {@link ClientOptions#syncKeyStore()} now.
+   *
+   * @throws NullPointerException if {@code options} is null
+   * @throws RuntimeException whatever the key store's {@link SyncKeyStore#load()} throws (for
+   *     {@link FileSyncKeyStore}: {@link java.io.UncheckedIOException} for an unreadable file)
+   */
   public static InsyncClient create(ClientOptions options) {
     return new InsyncClient(Objects.requireNonNull(options, "options"));
   }
 
   /**
    * Connects and authenticates, retrying as the class comment says. Completes with the
-   * server's {@code AuthOk}; fails with {@link ServerErrorException} if the server answers
-   * {@code Auth} with {@code AUTH_FAILED} or another error that retrying cannot cure, or if
-   * the retry time is up after such an answer; with {@link ConnectionLostException} if the
-   * retry time is up and the last attempt reached no server. If the client is already
-   * connected, completes at once; if it is reconnecting, completes on the next {@code AuthOk}.
+   * server's {@code AuthOk}. If the client is already connected, completes at once; if it is
+   * reconnecting, completes on the next {@code AuthOk}.
+   *
+   * <p>Fails with
+   * <ul>
+   *   <li>{@link ServerErrorException} at once when the server answers {@code Auth} with an error
+   *   that retrying cannot cure: {@code AUTH_FAILED} (bad or expired token, removed device),
+   *   {@code LIMIT_EXCEEDED} (past the user's max devices), {@code LOGGED_IN_ELSEWHERE} (the login
+   *   policy), {@code SESSION_REPLACED} (another connection of this device took over meanwhile),
+   *   {@code BAD_REQUEST} (for example a platform over 32 characters); after all but the last the
+   *   client stays stopped until the next {@code connect()};
+   *   <li>{@link ServerErrorException} when {@link ClientOptions#connectRetryTimeout()} is up and
+   *   the last attempt was answered with a retryable error ({@code UNAVAILABLE}, {@code
+   *   RATE_LIMITED}, {@code TIMEOUT}, {@code INTERNAL});
+   *   <li>{@link ConnectionLostException} when the retry time is up and the last attempt reached
+   *   no server (its cause says why), or when {@link #close()} ends the attempts;
+   *   <li>{@link IllegalStateException} if the client is closed.
+   * </ul>
    */
   public CompletableFuture<AuthOk> connect() {
     CompletableFuture<AuthOk> result = new CompletableFuture<>();
@@ -191,7 +234,11 @@ public final class InsyncClient implements AutoCloseable {
     return result;
   }
 
-  /** Sends a message under a new random {@code client_msg_id}; see {@link #send(String, String, Content)}. */
+  /**
+   * Sends a message under a new random {@code client_msg_id}; see {@link #send(String, String,
+   * Content)}, which also says how it fails. A retry by the caller after a failure gets a new id,
+   * so it may duplicate the message: use the other overload where that matters.
+   */
   public CompletableFuture<SendAck> send(String to, Content content) {
     return send(UUID.randomUUID().toString(), to, content);
   }
@@ -203,9 +250,27 @@ public final class InsyncClient implements AutoCloseable {
    * backoff and jitter (waiting at least {@code retry_after_ms}), and after reconnects. At most
    * {@link ClientOptions#maxRetriesInFlight()} retries are outstanding at once. A send made while
    * disconnected waits for the next connection. Calling this again with the id of a send still
-   * in progress returns that send's future. Fails with {@link ServerErrorException} on other
-   * server errors, with {@link TimeoutException} when the retry time is up, and with {@link
-   * ConnectionLostException} when the client is closed.
+   * in progress returns that send's future; calling it again after the ack gets the original ack
+   * from the server (within its dedup window, the user's last 10,000 sends).
+   *
+   * <p>Fails with
+   * <ul>
+   *   <li>{@link ServerErrorException} for an answer not worth retrying: {@code BAD_REQUEST} (an id
+   *   over 128 characters, an invalid recipient, content over the server's limit), {@code
+   *   INTERNAL}, and for a group post {@code FORBIDDEN} or {@code NOT_FOUND}; also every send
+   *   still pending when the client stops for good ({@code AUTH_FAILED}, {@code LIMIT_EXCEEDED},
+   *   {@code SESSION_REPLACED}, {@code LOGGED_IN_ELSEWHERE}, the exception carrying that code);
+   *   <li>{@link TimeoutException} when {@link ClientOptions#sendRetryTimeout()} passes without an
+   *   ack: the message may or may not have been stored; send again under the same id to find out
+   *   without duplicating it;
+   *   <li>{@link ConnectionLostException} when the client is closed (before or while the send is
+   *   pending) or was stopped by an authentication failure before this call;
+   *   <li>{@link io.insync.core.codec.ProtocolException} ({@code FRAME_TOO_LARGE}) when the encoded
+   *   message is over {@link ClientOptions#maxFrameBytes()}.
+   * </ul>
+   *
+   * @throws NullPointerException if an argument is null
+   * @throws IllegalArgumentException if {@code clientMsgId} is empty
    */
   public CompletableFuture<SendAck> send(String clientMsgId, String to, Content content) {
     Objects.requireNonNull(clientMsgId, "clientMsgId");
@@ -230,7 +295,10 @@ public final class InsyncClient implements AutoCloseable {
   /** Marks a send queue entry as a group post ('#' is never in an id). */
   private static final String GROUP_MARK = "#";
 
-  /** Posts to a group under a new random {@code client_msg_id}; see {@link #sendToGroup(String, String, Content)}. */
+  /**
+   * Posts to a group under a new random {@code client_msg_id}; see {@link #sendToGroup(String,
+   * String, Content)}, which also says how it fails.
+   */
   public CompletableFuture<SendAck> sendToGroup(String group, Content content) {
     return sendToGroup(UUID.randomUUID().toString(), group, content);
   }
@@ -239,8 +307,13 @@ public final class InsyncClient implements AutoCloseable {
    * Posts a message to a group this user is a member of, with the same retries as {@link
    * #send(String, String, Content)}. The ack ({@code SendAck.group} set, {@code seq} the message's
    * seq in the group) means the group logged it; every member, this user's devices included, then
-   * gets it as an item with {@code group} set. Fails with {@link ServerErrorException} {@code
-   * FORBIDDEN} for a non-member and {@code NOT_FOUND} for an unknown group.
+   * gets it as an item with {@code group} set. Retried posts are deduplicated by the group (its
+   * last 10,000 posts). Fails as {@link #send(String, String, Content)} does, and with {@link
+   * ServerErrorException} {@code FORBIDDEN} for a non-member and {@code NOT_FOUND} for an unknown
+   * group.
+   *
+   * @throws NullPointerException if an argument is null
+   * @throws IllegalArgumentException if {@code clientMsgId} is empty
    */
   public CompletableFuture<SendAck> sendToGroup(String clientMsgId, String group, Content content) {
     Objects.requireNonNull(group, "group");
@@ -249,10 +322,17 @@ public final class InsyncClient implements AutoCloseable {
 
   /**
    * Creates a group owned by this user with {@code members} besides it. Safe to call again with
-   * the same id (answered with the group as it is). Fails with {@link ServerErrorException}
-   * ({@code FORBIDDEN}: the id is someone else's group; {@code LIMIT_EXCEEDED}: too many members).
+   * the same id (answered with the group as it is). {@code name} may be null (none). Fails with
+   * {@link ServerErrorException} {@code FORBIDDEN} (the id is someone else's group), {@code
+   * LIMIT_EXCEEDED} (too many members), {@code BAD_REQUEST} (an invalid group or member id), {@code
+   * UNAVAILABLE} (busy: retry); and as every request does (class comment): {@link
+   * ConnectionLostException}, {@link TimeoutException}.
+   *
+   * @throws NullPointerException if {@code group} or {@code members} is null
    */
   public CompletableFuture<GroupInfo> createGroup(String group, String name, List<String> members) {
+    Objects.requireNonNull(group, "group");
+    Objects.requireNonNull(members, "members");
     return groupRequest(id -> Envelope.newBuilder().setRequestId(id).setGroupCreate(GroupCreate.newBuilder()
         .setGroup(group).setName(name == null ? "" : name).addAllMembers(members)).build());
   }
@@ -261,14 +341,30 @@ public final class InsyncClient implements AutoCloseable {
    * Changes a group's membership: {@code GROUP_JOINED} (add), {@code GROUP_REMOVED}, {@code
    * GROUP_LEFT} (no members), {@code GROUP_OWNER_CHANGED} (one member), {@code GROUP_ADMIN_ADDED},
    * {@code GROUP_ADMIN_REMOVED}. Safe to repeat. See docs/protocol.md, "Groups", for who may.
+   * Fails with {@link ServerErrorException} {@code NOT_FOUND} (no such group), {@code FORBIDDEN}
+   * (this user may not make the change), {@code LIMIT_EXCEEDED} (past the group's max members),
+   * {@code BAD_REQUEST} (an invalid id or change), {@code UNAVAILABLE} (busy: retry); and as every
+   * request does (class comment): {@link ConnectionLostException}, {@link TimeoutException}.
+   *
+   * @throws NullPointerException if an argument is null
    */
   public CompletableFuture<GroupInfo> changeGroup(String group, GroupEventType change, List<String> members) {
+    Objects.requireNonNull(group, "group");
+    Objects.requireNonNull(change, "change");
+    Objects.requireNonNull(members, "members");
     return groupRequest(id -> Envelope.newBuilder().setRequestId(id).setGroupChange(GroupChange.newBuilder()
         .setGroup(group).setChange(change).addAllMembers(members)).build());
   }
 
-  /** A group's membership (for a member; {@code FORBIDDEN} otherwise). */
+  /**
+   * A group's membership. Fails with {@link ServerErrorException} {@code FORBIDDEN} (not a
+   * member), {@code NOT_FOUND} (no such group), {@code UNAVAILABLE} (busy: retry); and as every
+   * request does (class comment): {@link ConnectionLostException}, {@link TimeoutException}.
+   *
+   * @throws NullPointerException if {@code group} is null
+   */
   public CompletableFuture<GroupInfo> groupInfo(String group) {
+    Objects.requireNonNull(group, "group");
     return groupRequest(id -> Envelope.newBuilder().setRequestId(id).setGroupGet(GroupGet.newBuilder().setGroup(group))
         .build());
   }
@@ -280,20 +376,36 @@ public final class InsyncClient implements AutoCloseable {
   /**
    * Marks the 1:1 conversation with {@code peer} read up to {@code upTo} (a seq of this user's
    * inbox): stored for all of the user's devices, and the peer gets a read receipt unless read
-   * receipts are off ({@link #setReadReceipts}). Safe to repeat; a mark never goes back.
+   * receipts are off ({@link #setReadReceipts}). Safe to repeat; a mark never goes back. Fails
+   * with {@link ServerErrorException} {@code BAD_REQUEST} (an invalid peer, {@code upTo} 0), {@code
+   * UNAVAILABLE} (busy: retry); and as every request does (class comment): {@link
+   * ConnectionLostException}, {@link TimeoutException}.
+   *
+   * @throws NullPointerException if {@code peer} is null
    */
   public CompletableFuture<Void> markRead(String peer, long upTo) {
+    Objects.requireNonNull(peer, "peer");
     return done(id -> Envelope.newBuilder().setRequestId(id).setMarkRead(MarkRead.newBuilder().setPeer(peer)
         .setUpTo(upTo)).build());
   }
 
-  /** {@link #markRead} for a group: the group counts the read for its senders. */
+  /**
+   * {@link #markRead} for a group: the group counts the read for its senders. Fails as {@link
+   * #markRead} does.
+   *
+   * @throws NullPointerException if {@code group} is null
+   */
   public CompletableFuture<Void> markGroupRead(String group, long upTo) {
+    Objects.requireNonNull(group, "group");
     return done(id -> Envelope.newBuilder().setRequestId(id).setMarkRead(MarkRead.newBuilder().setGroup(group)
         .setUpTo(upTo)).build());
   }
 
-  /** The user's registered devices, oldest first. */
+  /**
+   * The user's registered devices, oldest first. Fails with {@link ServerErrorException} {@code
+   * UNAVAILABLE} (busy: retry); and as every request does (class comment): {@link
+   * ConnectionLostException}, {@link TimeoutException}.
+   */
   public CompletableFuture<List<DeviceInfo>> listDevices() {
     return answered(id -> Envelope.newBuilder().setRequestId(id).setListDevices(ListDevices.getDefaultInstance()).build(),
         Envelope.CommandCase.DEVICE_LIST, env -> env.getDeviceList().getDevicesList());
@@ -301,21 +413,40 @@ public final class InsyncClient implements AutoCloseable {
 
   /**
    * Removes one of the user's devices (this one included): its session is closed and its token
-   * refused from then on. {@code NOT_FOUND} for a device never registered; safe to repeat.
+   * refused from then on. Safe to repeat. Fails with {@link ServerErrorException} {@code
+   * NOT_FOUND} (a device never registered), {@code BAD_REQUEST} (an invalid id), {@code
+   * UNAVAILABLE} (busy: retry); and as every request does (class comment): {@link
+   * ConnectionLostException}, {@link TimeoutException}. Removing this client's own device stops
+   * it: its connection is closed with {@code AUTH_FAILED}, and it does not reconnect.
+   *
+   * @throws NullPointerException if {@code device} is null
    */
   public CompletableFuture<Void> removeDevice(String device) {
+    Objects.requireNonNull(device, "device");
     return done(id -> Envelope.newBuilder().setRequestId(id).setRemoveDevice(RemoveDevice.newBuilder()
         .setDevice(device)).build());
   }
 
-  /** Turns sending read receipts on (the default) or off for this user (all its devices). */
+  /**
+   * Turns sending read receipts on (the default) or off for this user (all its devices). Fails
+   * with {@link ServerErrorException} {@code UNAVAILABLE} (busy: retry); and as every request does
+   * (class comment): {@link ConnectionLostException}, {@link TimeoutException}.
+   */
   public CompletableFuture<Void> setReadReceipts(boolean on) {
     return done(id -> Envelope.newBuilder().setRequestId(id).setSetPrefs(SetPrefs.newBuilder()
         .setReadReceiptsOff(!on)).build());
   }
 
-  /** Who got and read this user's message {@code groupSeq} in {@code group} (the sender only may ask). */
+  /**
+   * Who got and read this user's message {@code groupSeq} in {@code group}. Fails with {@link
+   * ServerErrorException} {@code FORBIDDEN} (not the message's sender), {@code NOT_FOUND} (not a
+   * message, or older than the group's last 10,000 posts), {@code UNAVAILABLE} (busy: retry); and as
+   * every request does (class comment): {@link ConnectionLostException}, {@link TimeoutException}.
+   *
+   * @throws NullPointerException if {@code group} is null
+   */
   public CompletableFuture<GroupReceipts> groupReceipts(String group, long groupSeq) {
+    Objects.requireNonNull(group, "group");
     return answered(id -> Envelope.newBuilder().setRequestId(id).setGroupReceiptsGet(GroupReceiptsGet.newBuilder()
         .setGroup(group).setGroupSeq(groupSeq)).build(), Envelope.CommandCase.GROUP_RECEIPTS,
         Envelope::getGroupReceipts);
@@ -324,7 +455,11 @@ public final class InsyncClient implements AutoCloseable {
   /**
    * One page of a filtered view: items after {@code fromKey} of one conversation ({@code peer}, or
    * {@code group}; null for any) and/or one {@code kind} (null for any). The answer's sync_key is
-   * the last seq the server looked at: page on from it, never ack it. No side effects.
+   * the last seq the server looked at: page on from it, never ack it. No side effects. Fails with
+   * {@link ServerErrorException} {@code BAD_REQUEST} ({@code peer} and {@code group} both set, an
+   * invalid id, a key ahead of the inbox), {@code FORBIDDEN} (a group this user is not in), {@code
+   * UNAVAILABLE} (busy: retry); and as every request does (class comment): {@link
+   * ConnectionLostException}, {@link TimeoutException}.
    */
   public CompletableFuture<SyncResult> sync(long fromKey, int maxItems, String peer, String group, ItemKind kind) {
     return answered(id -> {
@@ -360,34 +495,26 @@ public final class InsyncClient implements AutoCloseable {
   }
 
   /**
-   * Fetches one page of items after {@code fromKey}; no side effects (nothing is stored or
-   * acked, the listener is not called). Fails at once with {@link ConnectionLostException} if
-   * the client is not connected.
+   * Fetches one page of at most {@code maxItems} items after {@code fromKey} (0: the server's
+   * page size); no side effects (nothing is stored or acked, the listener is not called). With
+   * automatic sync off, this and {@link #ack(long)} are how an application reads its inbox.
+   * Fails with {@link ServerErrorException} {@code BAD_REQUEST} when {@code fromKey} is ahead of
+   * the inbox (the key belongs to another inbox: start over from 0), {@code UNAVAILABLE} (busy:
+   * retry); and as every request does (class comment): {@link ConnectionLostException} (at once if
+   * the client is not connected), {@link TimeoutException}.
    */
   public CompletableFuture<SyncResult> sync(long fromKey, int maxItems) {
-    CompletableFuture<SyncResult> result = new CompletableFuture<>();
-    onLoop(result, () -> {
-      if (!isReady()) {
-        result.completeExceptionally(new ConnectionLostException("not connected"));
-        return;
-      }
-      request(id -> Envelopes.sync(id, fromKey, maxItems)).whenComplete((env, err) -> {
-        if (err != null) {
-          result.completeExceptionally(err);
-        } else if (env.hasSyncResult()) {
-          result.complete(env.getSyncResult());
-        } else {
-          result.completeExceptionally(unexpected(env));
-        }
-      });
-    });
-    return result;
+    // an Error answer fails with ServerErrorException, as for every other request
+    return answered(id -> Envelopes.sync(id, fromKey, maxItems), Envelope.CommandCase.SYNC_RESULT,
+        Envelope::getSyncResult);
   }
 
   /**
    * Records that the application has stored everything up to {@code key}: raises the local
    * sync key (and the store) if {@code key} is higher, and sends {@code Ack} if connected.
-   * Needed only when automatic sync is off. Keys are uint64: compared unsigned.
+   * Needed only when automatic sync is off. Keys are uint64: compared unsigned. Never fails: a
+   * key store that throws is logged, and while disconnected the {@code Ack} goes out on the next
+   * connection; after {@link #close()} it does nothing.
    */
   public void ack(long key) {
     onLoop(null, () -> cursor.ack(key));
@@ -395,7 +522,8 @@ public final class InsyncClient implements AutoCloseable {
 
   /**
    * The current sync key: the highest seq handed to the application (or acked by it). A uint64:
-   * read it with {@link Long#toUnsignedString(long)} if it may be 2^63 or more.
+   * read it with {@link Long#toUnsignedString(long)} if it may be 2^63 or more. Safe from any
+   * thread.
    */
   public long syncKey() {
     return cursor.key();
@@ -411,7 +539,7 @@ public final class InsyncClient implements AutoCloseable {
     return cursor.duplicatesDropped();
   }
 
-  /** True while an authenticated connection is up. */
+  /** True while an authenticated connection is up (safe from any thread; a snapshot). */
   public boolean isConnected() {
     return connected;
   }
@@ -419,7 +547,8 @@ public final class InsyncClient implements AutoCloseable {
   /**
    * Closes the connection for good: fails every outstanding request and send with {@link
    * ConnectionLostException}, stops reconnecting and, if the client made its own event loop
-   * group, shuts it down. Idempotent.
+   * group, shuts it down. Idempotent; never throws. Called off the event loop it waits up to 5 s
+   * for the teardown; a pending {@code Ack} is sent first.
    */
   @Override
   public void close() {

@@ -16,7 +16,7 @@ import picocli.CommandLine.Mixin;
     subcommands = {
         UpCommand.class, InsyncCli.NodeCommand.class, CassandraCommand.class, TokenCommand.class,
         SendCommand.class, SyncCommand.class, GroupCommand.class, DevicesCommand.class, ReadCommand.class,
-        ChatCommand.class, BenchCommand.class, AdminCommand.class,
+        ChatCommand.class, ExampleCommand.class, BenchCommand.class, AdminCommand.class,
         CommandLine.HelpCommand.class})
 public final class InsyncCli implements Runnable {
 
