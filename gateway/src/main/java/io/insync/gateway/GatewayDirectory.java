@@ -23,9 +23,10 @@ import org.apache.pekko.cluster.typed.Cluster;
 /**
  * Where clients reach every node's gateway: each node publishes its TCP address and WebSocket
  * URL in one replicated map (Distributed Data, an {@code LWWMap} keyed by the node's cluster
- * address, values of plain strings so nothing needs a serializer of ours), and every node keeps
- * the latest map in a volatile field through a subscription. A node that leaves names the others
- * in its {@code Redirect} ({@link #others()}).
+ * address, values of plain strings so nothing needs a serializer of ours). A node that leaves
+ * names the others in its {@code Redirect} ({@link #others()}), read from its local replica at that
+ * moment: a subscription's {@code Changed} comes only on the replicator's notify tick (0.5 s by
+ * default), and a leave that follows a join closely would otherwise name nobody.
  *
  * <p>Only members that are {@code Up} now count: an entry of a node that left or crashed (an old
  * incarnation of a restarted node, a node whose entry was never withdrawn) is kept in the map but
@@ -43,7 +44,6 @@ public final class GatewayDirectory {
   private final SelfUniqueAddress self;
   private final String selfNode;
   private final Duration writeTimeout;
-  private volatile Map<String, String> entries = Map.of();
   /**
    * The other members that are Up, from member events, frozen once this node starts to leave: a node
    * removed from the cluster sees no members at all any more, and its leave (a Leave from the
@@ -62,8 +62,8 @@ public final class GatewayDirectory {
   }
 
   /**
-   * Subscribes to the map on {@code system}; {@code writeTimeout} bounds a publish (written to
-   * all nodes) or a withdraw (to a majority).
+   * Subscribes to the map on {@code system} (to log its changes); {@code writeTimeout} bounds a
+   * publish (written to all nodes) or a withdraw (to a majority).
    */
   public static GatewayDirectory start(ActorSystem<?> system, Duration writeTimeout) {
     GatewayDirectory d = new GatewayDirectory(system, writeTimeout);
@@ -71,8 +71,8 @@ public final class GatewayDirectory {
       d.replicator.tell(new Replicator.Subscribe<>(KEY, ctx.getSelf()));
       return Behaviors.receiveMessage(r -> {
         if (r instanceof Replicator.Changed<LWWMap<String, String>> c) {
-          d.entries = Map.copyOf(c.dataValue().getEntries());
-          ctx.getLog().info("gateway directory: {}", d.entries.values().stream().map(v -> v.replace('\n', ' ')).toList());
+          ctx.getLog().info("gateway directory: {}",
+              c.dataValue().getEntries().values().stream().map(v -> v.replace('\n', ' ')).toList());
         }
         return Behaviors.same();
       });
@@ -115,12 +115,20 @@ public final class GatewayDirectory {
   private void onMemberEvent(org.apache.pekko.cluster.ClusterEvent.MemberEvent e) {
     String node = e.member().address().toString();
     if (node.equals(selfNode)) {
-      if (e.member().status() != MemberStatus.up() && e.member().status() != MemberStatus.weaklyUp()) frozen = true;
+      // leaving, exiting, down or removed; not joining: this node's own Joining event may come before
+      // the Up events of the members it joins (events are in address order), and freezing then would
+      // leave them out for good
+      if (isGoing(e.member().status())) frozen = true;
       return;
     }
     if (frozen) return;
     if (e instanceof org.apache.pekko.cluster.ClusterEvent.MemberUp) upOthers.add(node);
     else upOthers.remove(node); // left, exited, removed, downed
+  }
+
+  private static boolean isGoing(MemberStatus s) {
+    return s == MemberStatus.leaving() || s == MemberStatus.exiting() || s == MemberStatus.down()
+        || s == MemberStatus.removed();
   }
 
   /** Takes the set of other Up members as it is now; from then on member events no longer change it. */
@@ -134,11 +142,21 @@ public final class GatewayDirectory {
 
   /**
    * The gateways of the other members that are Up (as this node last saw them before it started to
-   * leave), in the map's order; never this node's own.
+   * leave), in the order of their cluster addresses; never this node's own. Read from this node's
+   * replica of the map now, so an entry that has reached this node is named even if no subscriber has
+   * been told of it yet.
    */
-  public List<Entry> others() {
+  public CompletionStage<List<Entry>> others() {
+    CompletionStage<Replicator.GetResponse<LWWMap<String, String>>> answer = AskPattern.ask(replicator,
+        (ActorRef<Replicator.GetResponse<LWWMap<String, String>>> replyTo) ->
+            new Replicator.Get<>(KEY, Replicator.readLocal(), replyTo),
+        writeTimeout, system.scheduler());
+    return answer.thenApply(r -> r instanceof Replicator.GetSuccess<LWWMap<String, String>> ok
+        ? others(ok.dataValue().getEntries()) : List.of()); // NotFound: no node has published yet
+  }
+
+  private List<Entry> others(Map<String, String> now) {
     List<Entry> out = new ArrayList<>();
-    Map<String, String> now = entries;
     java.util.Set<String> up = new java.util.HashSet<>(upOthers);
     if (!frozen) {
       // not leaving: the current state is the truth (and covers members up before the subscription)

@@ -135,13 +135,18 @@ public final class InsyncNode implements AutoCloseable {
       gateway.unbind();
       return Done.getInstance();
     }));
-    cs.addTask(CoordinatedShutdown.PhaseServiceRequestsDone(), "gateway-redirect", () -> {
-      List<GatewayDirectory.Entry> others = directory.others();
-      Envelope redirect = Envelopes.redirect(others.stream().map(GatewayDirectory.Entry::tcp).toList(),
-          others.stream().map(GatewayDirectory.Entry::webSocket).filter(w -> !w.isEmpty()).toList(),
-          "this node is leaving the cluster", (int) gs.leave().grace().toMillis());
-      return gateway.drain(redirect, gs.leave().grace(), gs.leave().retryAfterMs()).thenApply(n -> Done.getInstance());
-    });
+    cs.addTask(CoordinatedShutdown.PhaseServiceRequestsDone(), "gateway-redirect", () -> directory.others()
+        .exceptionally(e -> {
+          log.warn("the gateway directory did not answer ({}): the Redirect names no other gateway", e.toString());
+          return List.of();
+        })
+        .thenCompose(others -> {
+          Envelope redirect = Envelopes.redirect(others.stream().map(GatewayDirectory.Entry::tcp).toList(),
+              others.stream().map(GatewayDirectory.Entry::webSocket).filter(w -> !w.isEmpty()).toList(),
+              "this node is leaving the cluster", (int) gs.leave().grace().toMillis());
+          return gateway.drain(redirect, gs.leave().grace(), gs.leave().retryAfterMs());
+        })
+        .thenApply(n -> Done.getInstance()));
     cs.addTask(CoordinatedShutdown.PhaseServiceStop(), "gateway-close", () -> CompletableFuture.supplyAsync(() -> {
       gateway.close();
       return Done.getInstance();
