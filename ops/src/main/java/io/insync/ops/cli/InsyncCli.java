@@ -14,7 +14,7 @@ import picocli.CommandLine.Mixin;
     footer = {"", "  loadtest SCENARIO [--target H:P --users N --rate R --duration D]",
         "             Gatling scenarios over WebSocket; see docs/loadtest.md"},
     subcommands = {
-        UpCommand.class, InsyncCli.NodeCommand.class, CassandraCommand.class, TokenCommand.class,
+        UpCommand.class, InsyncCli.NodeCommand.class, CassandraCommand.class, SchemaCommand.class, TokenCommand.class,
         SendCommand.class, SyncCommand.class, GroupCommand.class, DevicesCommand.class, ReadCommand.class,
         ChatCommand.class, ExampleCommand.class, BenchCommand.class, AdminCommand.class,
         CommandLine.HelpCommand.class})

@@ -33,7 +33,9 @@ final class NodeOptions {
       description = "Prometheus endpoint port, GET /metrics (default: insync.metrics.port, 9095; 0 picks one)")
   Integer metricsPort;
 
-  @Option(names = "--cassandra", paramLabel = "HOST:PORT", description = "Cassandra contact point (default 127.0.0.1:9042)")
+  @Option(names = "--cassandra", paramLabel = "HOST:PORT[,HOST:PORT...]", defaultValue = "${env:INSYNC_CASSANDRA}",
+      description = "Cassandra contact point(s), comma-separated (default: env INSYNC_CASSANDRA, else "
+          + "datastax-java-driver.basic.contact-points, 127.0.0.1:9042)")
   String cassandra;
 
   @Option(names = "--dc", description = "Cassandra data centre of this node (default dc1)")
@@ -41,6 +43,15 @@ final class NodeOptions {
 
   @Option(names = "--seed", paramLabel = "pekko://insync@HOST:PORT", description = "seed node(s); none = form a cluster of one")
   List<String> seeds;
+
+  /** {@code "a:9042, b:9042"} as a list of contact points; a clear error for an empty one. */
+  static List<String> contactPoints(String list) {
+    List<String> points = java.util.Arrays.stream(list.split(",", -1)).map(String::strip).toList();
+    if (points.isEmpty() || points.stream().anyMatch(String::isEmpty)) {
+      throw new IllegalArgumentException("--cassandra (INSYNC_CASSANDRA) wants HOST:PORT[,HOST:PORT...] (got '" + list + "')");
+    }
+    return points;
+  }
 
   Config build() {
     Config c = ConfigFactory.empty();
@@ -61,7 +72,7 @@ final class NodeOptions {
       c = c.withValue("insync.metrics.port", ConfigValueFactory.fromAnyRef(metricsPort));
     }
     if (cassandra != null) {
-      c = c.withValue("datastax-java-driver.basic.contact-points", ConfigValueFactory.fromIterable(List.of(cassandra)));
+      c = c.withValue("datastax-java-driver.basic.contact-points", ConfigValueFactory.fromIterable(contactPoints(cassandra)));
     }
     if (datacenter != null) {
       c = c.withValue("datastax-java-driver.basic.load-balancing-policy.local-datacenter",

@@ -7,6 +7,8 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -33,25 +35,44 @@ public final class CqlSchema {
    * {@code replicationFactor} times in {@code datacenter} (NetworkTopologyStrategy).
    */
   public static void apply(CqlSession session, String datacenter, int replicationFactor) {
-    for (String statement : statements(datacenter, replicationFactor)) {
+    apply(session, Map.of(datacenter, replicationFactor));
+  }
+
+  /**
+   * Runs every statement of the script on {@code session}, with each keyspace replicated in every data
+   * centre of {@code replication} as many times as it says (NetworkTopologyStrategy), for example
+   * {@code {dc1=3, dc2=3}} for two IDCs.
+   */
+  public static void apply(CqlSession session, Map<String, Integer> replication) {
+    for (String statement : statements(replication)) {
       session.execute(statement);
     }
   }
 
   /** The script's statements, comments removed, with the replication map replaced. */
   static List<String> statements(String datacenter, int replicationFactor) {
-    if (datacenter == null || !DATACENTER.matcher(datacenter).matches()) {
-      throw new IllegalArgumentException("invalid datacenter name: " + datacenter);
+    return statements(Map.of(datacenter, replicationFactor));
+  }
+
+  /** The script's statements, comments removed, with the replication map replaced (data centres in name order). */
+  static List<String> statements(Map<String, Integer> replication) {
+    if (replication.isEmpty()) throw new IllegalArgumentException("no data centre to replicate in");
+    StringBuilder map = new StringBuilder("{'class':'NetworkTopologyStrategy'");
+    for (Map.Entry<String, Integer> dc : new TreeMap<>(replication).entrySet()) {
+      if (dc.getKey() == null || !DATACENTER.matcher(dc.getKey()).matches()) {
+        throw new IllegalArgumentException("invalid datacenter name: " + dc.getKey());
+      }
+      if (dc.getValue() == null || dc.getValue() < 1) {
+        throw new IllegalArgumentException("replicationFactor must be at least 1: " + dc.getValue() + " (" + dc.getKey() + ")");
+      }
+      map.append(",'").append(dc.getKey()).append("':").append(dc.getValue());
     }
-    if (replicationFactor < 1) {
-      throw new IllegalArgumentException("replicationFactor must be at least 1: " + replicationFactor);
-    }
-    String replication = "{'class':'NetworkTopologyStrategy','" + datacenter + "':" + replicationFactor + "}";
+    String replicationMap = map.append('}').toString();
     List<String> result = new ArrayList<>();
     for (String part : withoutComments(script()).split(";")) {
       String statement = part.strip();
       if (!statement.isEmpty()) {
-        result.add(REPLICATION.matcher(statement).replaceAll(Matcher.quoteReplacement(replication)));
+        result.add(REPLICATION.matcher(statement).replaceAll(Matcher.quoteReplacement(replicationMap)));
       }
     }
     return result;

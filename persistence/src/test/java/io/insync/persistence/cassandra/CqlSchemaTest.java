@@ -32,7 +32,17 @@ class CqlSchemaTest {
   }
 
   @Test
+  void replicatesInEveryDataCentreGivenInNameOrder() {
+    List<String> keyspaces = CqlSchema.statements(java.util.Map.of("dc2", 3, "dc1", 2)).stream()
+        .filter(s -> s.startsWith("CREATE KEYSPACE")).toList();
+    assertEquals(2, keyspaces.size());
+    for (String ks : keyspaces) assertTrue(ks.contains("{'class':'NetworkTopologyStrategy','dc1':2,'dc2':3}"), ks);
+  }
+
+  @Test
   void rejectsBadArguments() {
+    assertThrows(IllegalArgumentException.class, () -> CqlSchema.statements(java.util.Map.of()));
+    assertThrows(IllegalArgumentException.class, () -> CqlSchema.statements(java.util.Map.of("dc1", 3, "dc 2", 3)));
     assertThrows(IllegalArgumentException.class, () -> CqlSchema.statements("dc'1", 1));
     assertThrows(IllegalArgumentException.class, () -> CqlSchema.statements("dc1", 0));
   }
