@@ -3,17 +3,12 @@ package io.insync.ops;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.sun.net.httpserver.HttpServer;
-import io.insync.ops.management.MiniJson;
 import io.insync.persistence.cassandra.CassandraExtension;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterAll;
@@ -35,50 +30,34 @@ class FlagRollbackIT {
   static final String FLAG = "sync-page";
   static final String RULE = "flag-errors";
 
-  static final List<Map<String, Object>> received = new CopyOnWriteArrayList<>();
-  static HttpServer webhook;
+  static WebhookListener webhook;
   static final List<NodeProcess> nodes = new ArrayList<>();
 
   @BeforeAll
   static void start() throws Exception {
-    webhook = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    webhook.createContext("/hook", ex -> {
-      String body = new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
-      @SuppressWarnings("unchecked")
-      Map<String, Object> json = (Map<String, Object>) MiniJson.parse(body);
-      received.add(json);
-      ex.sendResponseHeaders(204, -1);
-      ex.close();
-    });
-    webhook.start();
+    webhook = new WebhookListener();
     String cassandra = CassandraExtension.host() + ":" + CassandraExtension.port();
-    String hook = "http://127.0.0.1:" + webhook.getAddress().getPort() + "/hook";
     for (int i = 0; i < 2; i++) {
       nodes.add(new NodeProcess(cassandra, "rollback-" + (char) ('a' + i)).withJvmArgs(
           "-Dinsync.management.token=" + TOKEN,
-          "-Dinsync.alerts.webhook.url=" + hook,
+          "-Dinsync.alerts.webhook.url=" + webhook.url(),
           "-Dinsync.gateway.flagged.sync-page.test-fault=on",
           "-Dinsync.alerts.rules." + RULE + ".enabled=on",
           "-Dinsync.alerts.rules." + RULE + ".window=20s",
           "-Dinsync.alerts.rules." + RULE + ".min-count=10"));
     }
-    NodeProcess seed = nodes.get(0);
-    for (NodeProcess n : nodes) n.withSeeds(seed.clusterAddress()).start();
-    List<String> all = nodes.stream().map(NodeProcess::clusterAddress).toList();
-    for (NodeProcess n : nodes) {
-      ManagementIT.awaitTrue(Duration.ofSeconds(90), () -> ManagementIT.upMembers(n).containsAll(all),
-          "both nodes Up in " + n.clusterAddress() + "'s view");
-    }
+    ManagementIT.startCluster(nodes);
   }
 
   @AfterAll
   static void stop() throws Exception {
     for (NodeProcess n : nodes) n.close();
-    if (webhook != null) webhook.stop(0);
+    if (webhook != null) webhook.close();
   }
 
   static List<Map<String, Object>> rollbacks() {
-    return received.stream().filter(h -> "rollback".equals(h.get("status"))).toList();
+    return webhook.received().stream().map(WebhookListener.Hook::body)
+        .filter(h -> "rollback".equals(h.get("status"))).toList();
   }
 
   @Test

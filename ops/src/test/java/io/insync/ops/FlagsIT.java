@@ -43,13 +43,7 @@ class FlagsIT {
           "-Dinsync.gateway.flagged.sync-page.max-items=2",
           "-Dinsync.alerts.rules.flag-errors.enabled=on"));
     }
-    NodeProcess seed = nodes.get(0);
-    for (NodeProcess n : nodes) n.withSeeds(seed.clusterAddress()).start();
-    List<String> all = nodes.stream().map(NodeProcess::clusterAddress).toList();
-    for (NodeProcess n : nodes) {
-      ManagementIT.awaitTrue(Duration.ofSeconds(90), () -> ManagementIT.upMembers(n).containsAll(all),
-          "all three nodes Up in " + n.clusterAddress() + "'s view");
-    }
+    ManagementIT.startCluster(nodes);
   }
 
   @AfterAll
