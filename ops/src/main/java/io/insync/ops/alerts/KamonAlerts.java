@@ -60,8 +60,10 @@ public final class KamonAlerts implements MetricReporter {
   public record Started(ActorRef<AlertNotifier.Command> notifier, java.util.Optional<KamonAlerts> local) {}
 
   /**
-   * Starts the notifier singleton (every node may host it) and, when Kamon runs in this JVM ({@code kamon}
-   * true) and {@code insync.alerts.enabled} is on, this node's evaluator as a Kamon reporter.
+   * Starts the notifier singleton and the flag guardian singleton beside it (every node may host them) and, when
+   * Kamon runs in this JVM ({@code kamon} true) and {@code insync.alerts.enabled} is on, this node's evaluator as a
+   * Kamon reporter, which also tells the guardian of every segment rule firing (automatic rollback of {@code
+   * flags}).
    */
   public static Started start(ActorSystem<?> system, boolean kamon, FlagStore flags) {
     Config config = system.settings().config();
