@@ -15,6 +15,9 @@ import java.util.Optional;
  *
  * <p>SETs are not built yet (users have no SET until the multi-IDC issue): {@code sets} is kept and shown, but
  * matches nobody today (a user's SET is {@link Optional#empty()}).
+ *
+ * <p>Kryo-registered (ids 700, 701). Unlike messages, these values outlive a rolling update in the replicated map, so
+ * a release that changes the fields must use a new key in {@link FlagStore} or new ids, never reshape these.
  */
 public record Flag(String name, int basisPoints, List<String> allow, List<String> deny, List<String> sets,
     List<String> guards, List<Change> audit) implements ClusterMessage {
