@@ -32,6 +32,14 @@ class FlaggedSessionTest {
     gw.users.policy = c -> c instanceof UserEntity.Sync s ? new UserEntity.SyncOk(List.of(), s.afterKey(), false, 0) : null;
   }
 
+  /** Signs in as {@code user} (device named like the user, so the fake entity's Sync says whose it is), syncs once. */
+  static Envelope syncOnce(GatewayFixture gw, String user) throws Exception {
+    try (TestClient c = gw.authenticated(user, user)) {
+      c.send(Envelopes.sync(2, 0, 0));
+      return c.read();
+    }
+  }
+
   @Test
   void tenPercentOfUsersGetTheSmallerPageAndTheRestDoNot() throws Exception {
     try (GatewayFixture gw = new GatewayFixture(kit, Transport.TCP, "", FlaggedSyncPageTest.viewOf(TEN),
@@ -40,11 +48,8 @@ class FlaggedSessionTest {
       int flagged = 0;
       for (int i = 0; i < 500; i++) {
         String user = "s" + i;
-        try (TestClient c = gw.authenticated(user, user)) {
-          c.send(Envelopes.sync(2, 0, 0));
-          Envelope answer = c.read();
-          assertTrue(answer.hasSyncResult(), answer::toString);
-        }
+        Envelope answer = syncOnce(gw, user);
+        assertTrue(answer.hasSyncResult(), answer::toString);
         UserEntity.Sync asked = gw.users.next(UserEntity.Sync.class);
         assertEquals(user, asked.device());
         boolean in = TEN.includes(user, Optional.empty());
@@ -64,15 +69,12 @@ class FlaggedSessionTest {
       int refused = 0;
       for (int i = 0; i < 100; i++) {
         String user = "f" + i;
-        try (TestClient c = gw.authenticated(user, user)) {
-          c.send(Envelopes.sync(2, 0, 0));
-          Envelope answer = c.read();
-          if (TEN.includes(user, Optional.empty())) {
-            assertEquals(ErrorCode.INTERNAL, answer.getError().getCode(), answer::toString);
-            refused++;
-          } else {
-            assertTrue(answer.hasSyncResult(), answer::toString);
-          }
+        Envelope answer = syncOnce(gw, user);
+        if (TEN.includes(user, Optional.empty())) {
+          assertEquals(ErrorCode.INTERNAL, answer.getError().getCode(), answer::toString);
+          refused++;
+        } else {
+          assertTrue(answer.hasSyncResult(), answer::toString);
         }
       }
       assertTrue(refused > 0 && refused < 25, "about 10 of 100 refused: " + refused);
