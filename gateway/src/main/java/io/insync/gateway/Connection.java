@@ -28,9 +28,17 @@ final class Connection {
     this.flow = flow;
   }
 
+  /** The session user's flag segments, counted with every Error answered (set by the session per request). */
+  private String[] segments = new String[0];
+
+  void segments(String[] segments) {
+    this.segments = segments;
+  }
+
   /** The answer to one client frame (a result or an Error). */
   void reply(Envelope answer) {
     countError(answer);
+    if (segments.length > 0 && answer.getCommandCase() == Envelope.CommandCase.ERROR) InsyncMetrics.flagError(segments);
     onLoop(() -> {
       channel.writeAndFlush(answer).addListener(f -> {
         // our own answer did not fit in a frame: tell the client instead of leaving it waiting

@@ -1,5 +1,6 @@
 package io.insync.gateway;
 
+import io.insync.cluster.flags.FlagView;
 import io.insync.core.Ids;
 import io.insync.core.auth.InvalidTokenException;
 import io.insync.core.auth.TokenSigner;
@@ -90,14 +91,20 @@ public final class Session extends ExtensibleBehavior<Object> {
    * {@code presence} this node's directory of authenticated sessions.
    */
   public record Deps(GatewaySettings settings, UserRefs users, TokenSigner tokens, Admission admission, Clock clock,
-      Presence presence) {
+      Presence presence, FlagView flags, FlaggedSyncPage syncPage) {
     /** With a directory of its own that no entity asks (tests, a gateway without a cluster). */
     public Deps(GatewaySettings settings, UserRefs users, TokenSigner tokens) {
       this(settings, users, tokens, new Presence());
     }
 
     public Deps(GatewaySettings settings, UserRefs users, TokenSigner tokens, Presence presence) {
-      this(settings, users, tokens, new Admission(settings.admission()), Clock.systemUTC(), presence);
+      this(settings, users, tokens, presence, FlagView.NONE, FlaggedSyncPage.NONE);
+    }
+
+    /** {@code flags}: this node's copy of the feature flags; {@code syncPage}: the behaviour behind one of them. */
+    public Deps(GatewaySettings settings, UserRefs users, TokenSigner tokens, Presence presence, FlagView flags,
+        FlaggedSyncPage syncPage) {
+      this(settings, users, tokens, new Admission(settings.admission()), Clock.systemUTC(), presence, flags, syncPage);
     }
   }
 
@@ -295,6 +302,10 @@ public final class Session extends ExtensibleBehavior<Object> {
     }
     long requestId = env.getRequestId();
     InsyncMetrics.request(commandName(env.getCommandCase()));
+    // the user's flag segments, for insync.flag.requests/errors (what a flag's guarding rule compares)
+    String[] segments = deps.flags().segments(who.user());
+    conn.segments(segments);
+    InsyncMetrics.flagRequest(segments);
     switch (env.getCommandCase()) {
       case SEND -> onSend(who, requestId, env.getSend());
       case SYNC -> onSync(who, env);
@@ -414,7 +425,19 @@ public final class Session extends ExtensibleBehavior<Object> {
       conn.reply(Wire.error(requestId, ErrorCode.UNAVAILABLE, "node is busy, sync again later", retryAfter().nodeBusy()));
       return;
     }
-    askEntity(who, (ActorRef<UserEntity.SyncResult> replyTo) -> Wire.sync(who.device(), env.getSync(), replyTo),
+    io.insync.protocol.Sync sync = env.getSync();
+    if (deps.syncPage().appliesTo(who.user(), deps.flags())) {
+      if (deps.syncPage().testFault()) {
+        deps.admission().release();
+        InsyncMetrics.syncAnswered(ErrorCode.INTERNAL.name());
+        conn.reply(Wire.error(requestId, ErrorCode.INTERNAL, "flagged sync page: test fault "
+            + "(insync.gateway.flagged.sync-page.test-fault)", 0));
+        return;
+      }
+      sync = deps.syncPage().limit(sync);
+    }
+    io.insync.protocol.Sync asked = sync;
+    askEntity(who, (ActorRef<UserEntity.SyncResult> replyTo) -> Wire.sync(who.device(), asked, replyTo),
         (res, err) -> {
           InsyncMetrics.syncAnswered(err != null ? ErrorCode.UNAVAILABLE.name()
               : res instanceof UserEntity.SyncFailed f ? f.code().name() : "ok");

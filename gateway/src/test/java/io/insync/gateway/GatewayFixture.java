@@ -45,6 +45,12 @@ final class GatewayFixture implements AutoCloseable {
 
   /** {@code overrides}: HOCON under {@code insync.gateway}. */
   GatewayFixture(ActorTestKit kit, Transport transport, String overrides) throws InterruptedException {
+    this(kit, transport, overrides, io.insync.cluster.flags.FlagView.NONE, FlaggedSyncPage.NONE);
+  }
+
+  /** With feature flags: {@code flags} as the node's copy, {@code syncPage} the behaviour behind one. */
+  GatewayFixture(ActorTestKit kit, Transport transport, String overrides, io.insync.cluster.flags.FlagView flags,
+      FlaggedSyncPage syncPage) throws InterruptedException {
     this.transport = transport;
     // one attempt per entity ask unless a test asks for retries (tests hold commands unanswered on purpose)
     Config config = ConfigFactory.parseString("insync.gateway { port = 0 \n websocket.port = 0 \n"
@@ -63,7 +69,7 @@ final class GatewayFixture implements AutoCloseable {
         return routes;
       }
     };
-    gateway = new TcpGateway(kit.system(), new Session.Deps(settings, refs, TOKENS, presence));
+    gateway = new TcpGateway(kit.system(), new Session.Deps(settings, refs, TOKENS, presence, flags, syncPage));
     address = gateway.start();
     wsAddress = gateway.webSocketAddress().orElse(null);
   }

@@ -5,6 +5,8 @@ import io.insync.cluster.NodeConnections;
 import io.insync.cluster.UserSharding;
 import io.insync.core.auth.TokenSigner;
 import io.insync.core.codec.Envelopes;
+import io.insync.cluster.flags.FlagStore;
+import io.insync.gateway.FlaggedSyncPage;
 import io.insync.gateway.GatewayDirectory;
 import io.insync.gateway.GatewaySettings;
 import io.insync.gateway.Presence;
@@ -70,7 +72,10 @@ public final class InsyncNode implements AutoCloseable {
       ManagementServer management = ManagementServer.start(system);
       Cluster cluster = Cluster.get(system);
       ClusterGauges.start(system, Duration.ofSeconds(1));
-      management.alerts(KamonAlerts.start(system, NodeMetrics.current().isPresent()));
+      // feature flags: this node's copy of the replicated map, read by the gateway and the management routes
+      FlagStore flags = FlagStore.start(system);
+      management.flags(flags);
+      management.alerts(KamonAlerts.start(system, NodeMetrics.current().isPresent(), flags));
       if (config.getStringList("pekko.cluster.seed-nodes").isEmpty()
           && !config.getBoolean("insync.management.bootstrap.enabled")) {
         cluster.manager().tell(Join.create(cluster.selfMember().address()));
@@ -86,7 +91,8 @@ public final class InsyncNode implements AutoCloseable {
       }
       checkLeaveGrace(system, gs);
       TcpGateway gateway = new TcpGateway(system,
-          new Session.Deps(gs, users, TokenSigner.fromSecret(gs.tokenSecret()), Presence.start(system)));
+          new Session.Deps(gs, users, TokenSigner.fromSecret(gs.tokenSecret()), Presence.start(system), flags,
+              FlaggedSyncPage.fromConfig(config)));
       InetSocketAddress bound = gateway.start();
       leaveGracefully(system, gateway, gs, bound);
       // GET /insync/connections asks every node's counter through the Receptionist

@@ -3,18 +3,14 @@ package io.insync.ops;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.sun.net.httpserver.HttpServer;
 import io.insync.core.codec.Envelopes;
 import io.insync.ops.management.MiniJson;
 import io.insync.persistence.cassandra.CassandraExtension;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterAll;
@@ -33,46 +29,27 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class AlertsIT {
   static final String RULE = "journal-failures";
 
-  record Hook(long atNanos, Map<String, Object> body) {}
-
-  static final List<Hook> received = new CopyOnWriteArrayList<>();
-  static HttpServer webhook;
+  static WebhookListener webhook;
   static final List<NodeProcess> nodes = new ArrayList<>();
 
   @BeforeAll
   static void start() throws Exception {
-    webhook = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    webhook.createContext("/hook", ex -> {
-      String body = new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
-      @SuppressWarnings("unchecked")
-      Map<String, Object> json = (Map<String, Object>) MiniJson.parse(body);
-      received.add(new Hook(System.nanoTime(), json));
-      ex.sendResponseHeaders(204, -1);
-      ex.close();
-    });
-    webhook.start();
+    webhook = new WebhookListener();
     String cassandra = CassandraExtension.host() + ":" + CassandraExtension.port();
-    String hook = "http://127.0.0.1:" + webhook.getAddress().getPort() + "/hook";
     for (int i = 0; i < 3; i++) {
       NodeProcess n = new NodeProcess(cassandra, "alerts-" + (char) ('a' + i)).withJvmArgs(
-          "-Dinsync.alerts.webhook.url=" + hook,
+          "-Dinsync.alerts.webhook.url=" + webhook.url(),
           // resolves 20 s after the last failure instead of a minute: the test waits for it
           "-Dinsync.alerts.rules." + RULE + ".window=20s");
       nodes.add(n);
     }
-    NodeProcess seed = nodes.get(0);
-    for (NodeProcess n : nodes) n.withSeeds(seed.clusterAddress()).start();
-    List<String> all = nodes.stream().map(NodeProcess::clusterAddress).toList();
-    for (NodeProcess n : nodes) {
-      ManagementIT.awaitTrue(Duration.ofSeconds(90), () -> ManagementIT.upMembers(n).containsAll(all),
-          "all three nodes Up in " + n.clusterAddress() + "'s view");
-    }
+    ManagementIT.startCluster(nodes);
   }
 
   @AfterAll
   static void stop() throws Exception {
     for (NodeProcess n : nodes) n.close();
-    if (webhook != null) webhook.stop(0);
+    if (webhook != null) webhook.close();
   }
 
   @Test
@@ -111,13 +88,13 @@ class AlertsIT {
       }
       // healthy traffic first: nothing fires
       ManagementIT.awaitTrue(Duration.ofSeconds(60), () -> sendsOk(nodes.get(0)) > 10, "sends succeed before the fault");
-      assertTrue(notifications(RULE).isEmpty(), "nothing fired while healthy: " + received);
+      assertTrue(notifications(RULE).isEmpty(), "nothing fired while healthy: " + webhook.received());
 
       long faultAt = System.nanoTime();
       CassandraExtension.launcher().pause();
       paused = true;
       ManagementIT.awaitTrue(Duration.ofSeconds(60), () -> !notifications(RULE).isEmpty(), "the " + RULE + " webhook");
-      Hook first = notifications(RULE).get(0);
+      WebhookListener.Hook first = notifications(RULE).get(0);
       long tookMs = (first.atNanos() - faultAt) / 1_000_000;
       assertEquals("firing", first.body().get("status"), first.body().toString());
       assertTrue(tookMs < 60_000, "fault to webhook " + tookMs + " ms");
@@ -142,7 +119,7 @@ class AlertsIT {
       CassandraExtension.launcher().resume();
       paused = false;
       ManagementIT.awaitTrue(Duration.ofSeconds(120), () -> notifications(RULE).size() >= 2, "the resolve notification");
-      Hook resolved = notifications(RULE).get(1);
+      WebhookListener.Hook resolved = notifications(RULE).get(1);
       assertEquals("resolved", resolved.body().get("status"), resolved.body().toString());
       // a few more ticks: nothing else for this rule
       long seenAfter = sendsOk(nodes.get(1));
@@ -171,8 +148,8 @@ class AlertsIT {
     return ((List<?>) notifications).stream().map(o -> String.valueOf(((Map<?, ?>) o).get("rule"))).toList();
   }
 
-  static List<Hook> notifications(String rule) {
-    return received.stream().filter(h -> rule.equals(h.body().get("rule"))).toList();
+  static List<WebhookListener.Hook> notifications(String rule) {
+    return webhook.received().stream().filter(h -> rule.equals(h.body().get("rule"))).toList();
   }
 
   /** How many nodes' own evaluation has had the rule firing (each node logs its own transitions). */

@@ -106,6 +106,17 @@ class ManagementIT {
         .map(x -> (String) x.get("node")).toList();
   }
 
+  /** Starts {@code nodes} with the first as seed and waits until each sees all of them Up. */
+  static void startCluster(List<NodeProcess> nodes) throws Exception {
+    NodeProcess seed = nodes.get(0);
+    for (NodeProcess n : nodes) n.withSeeds(seed.clusterAddress()).start();
+    List<String> all = nodes.stream().map(NodeProcess::clusterAddress).toList();
+    for (NodeProcess n : nodes) {
+      awaitTrue(Duration.ofSeconds(90), () -> upMembers(n).containsAll(all),
+          "all " + all.size() + " nodes Up in " + n.clusterAddress() + "'s view");
+    }
+  }
+
   static void awaitTrue(Duration within, Supplier<Boolean> condition, String what) throws InterruptedException {
     long deadline = System.nanoTime() + within.toNanos();
     while (!condition.get()) {

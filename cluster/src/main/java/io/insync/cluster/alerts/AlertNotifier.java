@@ -59,6 +59,12 @@ public final class AlertNotifier {
   public record Notification(String status, String rule, String severity, double value, double threshold, String node,
       List<String> nodes, String summary, long time, long startsAt) implements ClusterMessage {}
 
+  /**
+   * A notification made elsewhere (a flag's automatic rollback, {@code io.insync.cluster.flags.FlagGuardian}): sent
+   * like the notifier's own (log, webhook with retries, the recent list) and not tracked as a firing rule.
+   */
+  public record Announce(Notification notification) implements Command {}
+
   private record Expire() implements Command, NoSerializationVerificationNeeded {}
 
   private record Posted(Notification n, int attempt, int status, String error) implements Command,
@@ -171,6 +177,10 @@ public final class AlertNotifier {
             }
             return Behaviors.same();
           })
+          .onMessage(Announce.class, a -> {
+            send(a.notification());
+            return Behaviors.same();
+          })
           .onMessage(Retry.class, r -> {
             post(r.n(), r.attempt());
             return Behaviors.same();
@@ -226,8 +236,11 @@ public final class AlertNotifier {
       if (n.status().equals("firing")) {
         log.warn("ALERT firing: {} ({}) value {} threshold {} on {}: {}", n.rule(), n.severity(), n.value(),
             n.threshold(), n.nodes(), n.summary());
-      } else {
+      } else if (n.status().equals("resolved")) {
         log.info("ALERT resolved: {} ({}) value {}: {}", n.rule(), n.severity(), n.value(), n.summary());
+      } else {
+        log.warn("ALERT {}: {} ({}) value {} on {}: {}", n.status(), n.rule(), n.severity(), n.value(), n.nodes(),
+            n.summary());
       }
       if (!settings.webhook().isEmpty()) post(n, 0);
     }

@@ -113,6 +113,12 @@ public final class KryoRegistrations {
     k.register(io.insync.cluster.alerts.AlertNotifier.GetAlerts.class, 652);
     k.register(io.insync.cluster.alerts.AlertNotifier.Alerts.class, 653);
     k.register(io.insync.cluster.alerts.AlertNotifier.Notification.class, 654);
+    k.register(io.insync.cluster.alerts.AlertNotifier.Announce.class, 655);
+
+    // feature flags (ids 700-719): values of the replicated map and the guardian's reports
+    k.register(io.insync.cluster.flags.Flag.class, 700);
+    k.register(io.insync.cluster.flags.Flag.Change.class, 701);
+    k.register(io.insync.cluster.flags.FlagGuardian.SegmentFiring.class, 702);
   }
 
   private static Class<?> actorRefAdapterClass() {

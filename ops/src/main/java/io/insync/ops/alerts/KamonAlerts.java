@@ -3,6 +3,8 @@ package io.insync.ops.alerts;
 import com.typesafe.config.Config;
 import io.insync.cluster.alerts.AlertNotifier;
 import io.insync.cluster.alerts.AlertNotifier.RuleState;
+import io.insync.cluster.flags.FlagGuardian;
+import io.insync.cluster.flags.FlagStore;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -39,9 +41,11 @@ public final class KamonAlerts implements MetricReporter {
   private final Set<String> metrics = new HashSet<>();
   private final String node;
   private final ActorRef<AlertNotifier.Command> notifier;
+  private final ActorRef<FlagGuardian.Command> guardian;
   private volatile List<RuleState> latest = List.of();
 
-  KamonAlerts(List<AlertRule> rules, String node, ActorRef<AlertNotifier.Command> notifier) {
+  KamonAlerts(List<AlertRule> rules, String node, ActorRef<AlertNotifier.Command> notifier,
+      ActorRef<FlagGuardian.Command> guardian) {
     this.rules = rules.stream().map(RuleEvaluator::new).toList();
     for (AlertRule r : rules) {
       metrics.add(r.metric());
@@ -49,16 +53,19 @@ public final class KamonAlerts implements MetricReporter {
     }
     this.node = node;
     this.notifier = notifier;
+    this.guardian = guardian;
   }
 
   /** What {@link #start} returns: the notifier, and this node's evaluator if metrics run here. */
   public record Started(ActorRef<AlertNotifier.Command> notifier, java.util.Optional<KamonAlerts> local) {}
 
   /**
-   * Starts the notifier singleton (every node may host it) and, when Kamon runs in this JVM ({@code kamon}
-   * true) and {@code insync.alerts.enabled} is on, this node's evaluator as a Kamon reporter.
+   * Starts the notifier singleton and the flag guardian singleton beside it (every node may host them) and, when
+   * Kamon runs in this JVM ({@code kamon} true) and {@code insync.alerts.enabled} is on, this node's evaluator as a
+   * Kamon reporter, which also tells the guardian of every segment rule firing (automatic rollback of {@code
+   * flags}).
    */
-  public static Started start(ActorSystem<?> system, boolean kamon) {
+  public static Started start(ActorSystem<?> system, boolean kamon, FlagStore flags) {
     Config config = system.settings().config();
     Config a = config.getConfig("insync.alerts");
     List<AlertRule> rules = AlertRule.all(a); // a bad rule stops the node here, naming its key
@@ -72,13 +79,15 @@ public final class KamonAlerts implements MetricReporter {
     ActorRef<AlertNotifier.Command> notifier = AlertNotifier.init(system, s,
         webhook.isEmpty() ? n -> java.util.concurrent.CompletableFuture.completedFuture(204)
             : new Webhook(webhook, system.name(), s.timeout()));
+    // automatic rollback of flags: a singleton beside the notifier, fed by every node's segment rules
+    ActorRef<FlagGuardian.Command> guardian = FlagGuardian.init(system, flags, notifier);
     if (!kamon || !a.getBoolean("enabled")) {
       log.info("alert rules are not evaluated on this node ({})",
           !kamon ? "metrics are off: insync.metrics.enabled" : "insync.alerts.enabled = off");
       return new Started(notifier, java.util.Optional.empty());
     }
     String node = Cluster.get(Adapter.toClassic(system)).selfAddress().toString();
-    KamonAlerts reporter = new KamonAlerts(rules, node, notifier);
+    KamonAlerts reporter = new KamonAlerts(rules, node, notifier, guardian);
     Kamon.addReporter("insync-alerts", reporter);
     log.info("alert rules evaluated on this node every metrics tick: {}", rules.stream().map(AlertRule::name).toList());
     return new Started(notifier, java.util.Optional.of(reporter));
@@ -94,7 +103,15 @@ public final class KamonAlerts implements MetricReporter {
     try {
       MetricTick tick = toTick(snapshot);
       List<RuleState> states = new ArrayList<>(rules.size());
-      for (RuleEvaluator r : rules) states.add(r.observe(tick));
+      for (RuleEvaluator r : rules) {
+        RuleState state = r.observe(tick);
+        states.add(state);
+        // a segment rule firing for one segment: the flag guardian decides whether a flag rolls back
+        if (state.firing() && r.worstSegment() != null) {
+          guardian.tell(new FlagGuardian.SegmentFiring(node, state.rule(), state.severity(), r.worstSegment(),
+              state.value(), state.threshold(), state.summary()));
+        }
+      }
       logTransitions(latest, states);
       latest = List.copyOf(states);
       notifier.tell(new AlertNotifier.Report(node, latest));

@@ -19,6 +19,7 @@ public final class RuleEvaluator {
   private final AlertRule rule;
   private final Deque<Part> window = new ArrayDeque<>();
   private long trueSince = -1;
+  private String segment;
 
   public RuleEvaluator(AlertRule rule) {
     this.rule = rule;
@@ -26,6 +27,11 @@ public final class RuleEvaluator {
 
   public AlertRule rule() {
     return rule;
+  }
+
+  /** For a segment rule: the segment (tag value) its last evaluation found worst; null otherwise or when none. */
+  public String worstSegment() {
+    return segment;
   }
 
   /** What one tick contributed, per segment. */
@@ -62,16 +68,17 @@ public final class RuleEvaluator {
       trueSince = -1;
     }
     boolean firing = holds && now - trueSince >= rule.holdFor().toMillis();
+    segment = v.segment();
     return new RuleState(rule.name(), rule.severity(), firing, v.value(), v.threshold(), v.summary());
   }
 
-  private record Verdict(boolean holds, double value, double threshold, String summary) {}
+  private record Verdict(boolean holds, double value, double threshold, String summary, String segment) {}
 
   private Verdict whole() {
     Figure f = figure(ALL, null);
     double t = rule.threshold();
     boolean holds = f.valid() && (rule.above().isPresent() ? f.value() > t : f.value() < t);
-    return new Verdict(holds, f.valid() ? f.value() : Double.NaN, t, rule.summary());
+    return new Verdict(holds, f.valid() ? f.value() : Double.NaN, t, rule.summary(), null);
   }
 
   private Verdict segments() {
@@ -86,10 +93,10 @@ public final class RuleEvaluator {
       boolean holds = mine.value() > bar && (rule.above().isEmpty() || mine.value() > rule.above().get());
       String summary = rule.summary() + " (" + rule.segmentTag().get() + "=" + s + ": " + fmt(mine.value())
           + " against " + fmt(rest.value()) + " for the rest)";
-      Verdict v = new Verdict(holds, mine.value(), bar, summary);
+      Verdict v = new Verdict(holds, mine.value(), bar, summary, s);
       if (worst == null || (holds && !worst.holds()) || (holds == worst.holds() && v.value() > worst.value())) worst = v;
     }
-    return worst != null ? worst : new Verdict(false, Double.NaN, Double.NaN, rule.summary());
+    return worst != null ? worst : new Verdict(false, Double.NaN, Double.NaN, rule.summary(), null);
   }
 
   private static String fmt(double v) {

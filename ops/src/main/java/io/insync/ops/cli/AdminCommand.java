@@ -31,7 +31,7 @@ import picocli.CommandLine.Spec;
     description = "Cluster administration over a node's management HTTP (default http://127.0.0.1:8558).",
     subcommands = {AdminCommand.Members.class, AdminCommand.Leave.class, AdminCommand.Down.class,
         AdminCommand.Shards.class, AdminCommand.User.class, AdminCommand.Connections.class,
-        AdminCommand.Passivate.class, AdminCommand.Alerts.class})
+        AdminCommand.Passivate.class, AdminCommand.Alerts.class, AdminCommand.Flags.class})
 final class AdminCommand implements Runnable {
   @Spec CommandSpec spec;
 
@@ -448,6 +448,135 @@ final class AdminCommand implements Runnable {
       List<String> out = new ArrayList<>();
       if (list instanceof List<?> l) for (Object o : l) out.add(String.valueOf(o));
       return out;
+    }
+  }
+
+  @Command(name = "flag", mixinStandardHelpOptions = true,
+      description = "Feature flags: set a flag's step and audience, list the flags with their audit trails "
+          + "(docs/operations.md, \"Feature flags\").",
+      subcommands = {FlagSet.class, FlagList.class})
+  static final class Flags implements Runnable {
+    @Spec CommandSpec spec;
+
+    @Override
+    public void run() {
+      spec.commandLine().usage(spec.commandLine().getOut());
+    }
+  }
+
+  static String flagPath(String name) {
+    if (name == null || name.isBlank()) throw new IllegalArgumentException("a flag name is needed");
+    return "/insync/flags/" + URLEncoder.encode(name.strip(), StandardCharsets.UTF_8).replace("+", "%20");
+  }
+
+  @Command(name = "set", mixinStandardHelpOptions = true,
+      description = "Change a flag (created off if new): its percentage of users, allow/deny lists, SETs, guarding "
+          + "rules. Options not given keep their value; a list option replaces the list (\"\" empties it). Every "
+          + "change is audited (PUT /insync/flags/NAME; needs the token).")
+  static final class FlagSet extends Call {
+    @picocli.CommandLine.Parameters(index = "0", paramLabel = "NAME", description = "the flag, e.g. sync-page")
+    String name;
+
+    @Option(names = "--percent", paramLabel = "P",
+        description = "the share of users (by a stable hash of the user id): the steps are 1, 10, 50, 100; "
+            + "any 0-100 with up to two decimals; 0 turns it off but for the allow list")
+    String percent;
+
+    @Option(names = "--allow", paramLabel = "U,V", description = "users always in the audience (unless denied)")
+    String allow;
+
+    @Option(names = "--deny", paramLabel = "U,V", description = "users never in the audience")
+    String deny;
+
+    @Option(names = "--sets", paramLabel = "S,T",
+        description = "SETs whose users are in the audience (SETs are not built yet: matches nobody today)")
+    String sets;
+
+    @Option(names = "--guard", paramLabel = "RULE,RULE",
+        description = "segment alert rules that roll the flag back to its previous step when they fire for its "
+            + "audience (e.g. flag-errors)")
+    String guard;
+
+    @Option(names = "--who", paramLabel = "NAME",
+        description = "who the audit trail names (default: $USER; else the server says management-token)")
+    String who;
+
+    @Override
+    HttpRequest.Builder request() {
+      StringBuilder form = new StringBuilder();
+      field(form, "percent", percent);
+      field(form, "allow", allow);
+      field(form, "deny", deny);
+      field(form, "sets", sets);
+      field(form, "guard", guard);
+      if (form.length() == 0) throw new IllegalArgumentException("nothing to change: give --percent, --allow, --deny, --sets or --guard");
+      HttpRequest.Builder b = putForm(flagPath(name), form.toString());
+      String w = who != null && !who.isBlank() ? who : System.getenv("USER");
+      if (w != null && !w.isBlank()) b.header("X-Insync-Who", w.strip());
+      return b;
+    }
+
+    private static void field(StringBuilder form, String key, String value) {
+      if (value == null) return;
+      if (form.length() > 0) form.append('&');
+      form.append(key).append('=').append(URLEncoder.encode(value, StandardCharsets.UTF_8));
+    }
+
+    @Override
+    void table(Object json, PrintWriter out) {
+      Map<?, ?> m = json instanceof Map<?, ?> mm ? mm : Map.of();
+      FlagList.print(List.of(m), out);
+    }
+  }
+
+  @Command(name = "list", mixinStandardHelpOptions = true,
+      description = "Every flag with its step, audience, guards and audit trail, newest change first, as the asked "
+          + "node's copy has it (GET /insync/flags, or /insync/flags/NAME).")
+  static final class FlagList extends Call {
+    @picocli.CommandLine.Parameters(index = "0", arity = "0..1", paramLabel = "NAME", description = "only this flag")
+    String name;
+
+    @Override
+    HttpRequest.Builder request() {
+      return get(name == null ? "/insync/flags" : flagPath(name));
+    }
+
+    @Override
+    void table(Object json, PrintWriter out) {
+      Map<?, ?> m = json instanceof Map<?, ?> mm ? mm : Map.of();
+      List<Map<?, ?>> flags = m.containsKey("flags") ? maps(m.get("flags")) : List.of(m);
+      if (flags.isEmpty()) {
+        out.println("no flags set (every flag is off)");
+        return;
+      }
+      print(flags, out);
+    }
+
+    static void print(List<Map<?, ?>> flags, PrintWriter out) {
+      List<String[]> rows = new ArrayList<>();
+      rows.add(new String[] {"FLAG", "STEP", "ALLOW", "DENY", "SETS", "GUARDS"});
+      for (Map<?, ?> f : flags) {
+        rows.add(new String[] {str(f.get("name")), str(f.get("step")), csv(f.get("allow")), csv(f.get("deny")),
+            csv(f.get("sets")), csv(f.get("guards"))});
+      }
+      printTable(rows, out);
+      for (Map<?, ?> f : flags) {
+        List<Map<?, ?>> audit = maps(f.get("audit"));
+        out.println("audit of " + str(f.get("name")) + " (newest first):" + (audit.isEmpty() ? " none" : ""));
+        if (audit.isEmpty()) continue;
+        List<String[]> a = new ArrayList<>();
+        a.add(new String[] {"TIME", "WHO", "FROM", "TO"});
+        for (Map<?, ?> c : audit) {
+          String at = c.get("at") instanceof Number n ? java.time.Instant.ofEpochMilli(n.longValue()).toString() : "-";
+          a.add(new String[] {at, str(c.get("who")), str(c.get("from")), str(c.get("to"))});
+        }
+        printTable(a, out);
+      }
+    }
+
+    private static String csv(Object list) {
+      if (!(list instanceof List<?> l) || l.isEmpty()) return "-";
+      return String.join(",", l.stream().map(String::valueOf).toList());
     }
   }
 

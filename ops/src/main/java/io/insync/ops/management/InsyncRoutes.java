@@ -2,6 +2,8 @@ package io.insync.ops.management;
 
 import io.insync.cluster.NodeConnections;
 import io.insync.cluster.alerts.AlertNotifier;
+import io.insync.cluster.flags.Flag;
+import io.insync.cluster.flags.FlagStore;
 import io.insync.ops.alerts.KamonAlerts;
 import io.insync.ops.alerts.Webhook;
 import io.insync.core.Ids;
@@ -54,6 +56,7 @@ public final class InsyncRoutes extends AllDirectives {
   private final Duration timeout;
   private final AtomicBoolean ready = new AtomicBoolean();
   private volatile KamonAlerts.Started alerts;
+  private volatile FlagStore flags;
 
   /** @param timeout how long a route waits for an entity or for the other nodes ({@code insync.management.ask-timeout}) */
   public InsyncRoutes(ActorSystem<?> system, Duration timeout) {
@@ -71,9 +74,143 @@ public final class InsyncRoutes extends AllDirectives {
     this.alerts = started;
   }
 
+  /** This node's copy of the feature flags, for {@code /insync/flags} (started after this port). */
+  public void flags(FlagStore flags) {
+    this.flags = flags;
+  }
+
   /** Every insync route, under {@code /insync}. */
   public Route route() {
-    return pathPrefix("insync", () -> concat(users(), shards(), connections(), alertsRoute()));
+    return pathPrefix("insync", () -> concat(users(), shards(), connections(), alertsRoute(), flagsRoute()));
+  }
+
+  // ================================================================ flags
+
+  /** Who a change is audited as when the request names nobody: whoever holds the management token. */
+  static final String TOKEN_HOLDER = "management-token";
+
+  /**
+   * {@code GET /insync/flags} (every flag as this node's copy has it), {@code GET /insync/flags/NAME}, and {@code
+   * PUT /insync/flags/NAME} (a form: {@code percent}, {@code allow}, {@code deny}, {@code sets}, {@code guard}, each
+   * optional, lists comma-separated and replacing the flag's; {@code who}, else the header {@code X-Insync-Who},
+   * else {@value #TOKEN_HOLDER}). The PUT is a write: it needs the token.
+   */
+  private Route flagsRoute() {
+    return pathPrefix("flags", () -> concat(
+        pathEndOrSingleSlash(() -> get(() -> {
+          FlagStore f = flags;
+          if (f == null || !ready.get()) return notReady();
+          return complete(json(200, flagsJson(f.all().values())));
+        })),
+        path(PathMatchers.segment(), name -> concat(
+            get(() -> {
+              FlagStore f = flags;
+              if (f == null || !ready.get()) return notReady();
+              return f.get(name).map(flag -> complete(json(200, flagJson(flag).toString())))
+                  .orElseGet(() -> complete(message(404, "no flag " + name + " (a flag nobody set is off for everyone)")));
+            }),
+            put(() -> formFieldMap(form -> optionalHeaderValueByName("X-Insync-Who", header -> {
+              FlagStore f = flags;
+              if (f == null || !ready.get()) return notReady();
+              Flag.Update update;
+              String who;
+              try {
+                update = flagUpdate(form, guardRules());
+                who = who(form.get("who"), header.orElse(null));
+              } catch (IllegalArgumentException e) {
+                return badRequest(e.getMessage());
+              }
+              return completeWithFuture(f.change(name, update, who).handle((flag, e) -> {
+                if (e == null) return json(200, flagJson(flag).put("message", "flag " + name + " is " + flag.summary()).toString());
+                Throwable t = unwrap(e);
+                if (t instanceof IllegalArgumentException) return message(400, t.getMessage());
+                return message(503, "flag " + name + " not changed: " + NodeHealthChecks.rootMessage(e));
+              }));
+            })))))));
+  }
+
+  /** The rules a flag may name as guards: this node's enabled segment rules. */
+  private List<String> guardRules() {
+    return io.insync.ops.alerts.AlertRule.all(system.settings().config().getConfig("insync.alerts")).stream()
+        .filter(r -> r.segmentTag().isPresent()).map(io.insync.ops.alerts.AlertRule::name).toList();
+  }
+
+  /** The change a PUT's form asks for; a bad field is an {@link IllegalArgumentException} saying why. */
+  static Flag.Update flagUpdate(Map<String, String> form, List<String> guardRules) {
+    for (String k : form.keySet()) {
+      if (!List.of("percent", "allow", "deny", "sets", "guard", "who").contains(k)) {
+        throw new IllegalArgumentException("unknown field '" + k + "': percent, allow, deny, sets, guard, who");
+      }
+    }
+    Optional<Integer> bp = Optional.ofNullable(form.get("percent")).map(InsyncRoutes::basisPoints);
+    Optional<List<String>> guards = Optional.ofNullable(form.get("guard")).map(InsyncRoutes::list);
+    for (String g : guards.orElse(List.of())) {
+      if (!guardRules.contains(g)) {
+        throw new IllegalArgumentException("unknown guard rule '" + g + "': a guard must be a segment rule "
+            + "(segment-tag) enabled on this node: " + (guardRules.isEmpty() ? "none is" : guardRules));
+      }
+    }
+    Flag.Update u = new Flag.Update(bp, Optional.ofNullable(form.get("allow")).map(InsyncRoutes::list),
+        Optional.ofNullable(form.get("deny")).map(InsyncRoutes::list),
+        Optional.ofNullable(form.get("sets")).map(InsyncRoutes::list), guards);
+    if (form.keySet().stream().noneMatch(k -> !k.equals("who"))) {
+      throw new IllegalArgumentException("nothing to change: give percent, allow, deny, sets or guard");
+    }
+    return u;
+  }
+
+  /** {@code 10}, {@code 10%}, {@code 0.5} → basis points (100 = 1%). */
+  static int basisPoints(String percent) {
+    String p = percent.strip();
+    if (p.endsWith("%")) p = p.substring(0, p.length() - 1).strip();
+    java.math.BigDecimal d;
+    try {
+      d = new java.math.BigDecimal(p);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("percent must be a number from 0 to 100 (was '" + percent + "')");
+    }
+    if (d.signum() < 0 || d.compareTo(java.math.BigDecimal.valueOf(100)) > 0) {
+      throw new IllegalArgumentException("percent must be from 0 to 100 (was " + percent + ")");
+    }
+    java.math.BigDecimal bp = d.movePointRight(2);
+    if (bp.stripTrailingZeros().scale() > 0) {
+      throw new IllegalArgumentException("percent has at most two decimals (steps of 0.01%; was " + percent + ")");
+    }
+    return bp.intValueExact();
+  }
+
+  private static List<String> list(String csv) {
+    List<String> out = new ArrayList<>();
+    for (String s : csv.split(",")) if (!s.isBlank() && !out.contains(s.strip())) out.add(s.strip());
+    return List.copyOf(out);
+  }
+
+  /** Who a change is audited as: the form's {@code who}, the header's, or {@value #TOKEN_HOLDER}. */
+  static String who(String form, String header) {
+    String w = form != null && !form.isBlank() ? form.strip() : header != null && !header.isBlank() ? header.strip()
+        : TOKEN_HOLDER;
+    if (w.length() > 64) throw new IllegalArgumentException("who is at most 64 characters");
+    if (w.startsWith(io.insync.cluster.flags.FlagGuardian.WHO_PREFIX)) {
+      throw new IllegalArgumentException("who '" + w + "' is reserved for automatic rollbacks");
+    }
+    return w;
+  }
+
+  /** {@code GET /insync/flags}'s answer: every flag, by name. */
+  static String flagsJson(java.util.Collection<Flag> all) {
+    return new JsonOut().putArray("flags", all.stream().map(InsyncRoutes::flagJson).toList()).toString();
+  }
+
+  /** One flag: its step, audience, guards and audit trail (newest first; times in epoch ms). */
+  static JsonOut flagJson(Flag f) {
+    List<JsonOut> audit = new ArrayList<>();
+    for (int i = f.audit().size() - 1; i >= 0; i--) {
+      Flag.Change c = f.audit().get(i);
+      audit.add(new JsonOut().put("who", c.who()).put("at", c.at()).put("from", c.from()).put("to", c.to()));
+    }
+    return new JsonOut().put("name", f.name()).put("percent", f.basisPoints() / 100.0).put("step", f.step())
+        .putRaw("allow", strings(f.allow())).putRaw("deny", strings(f.deny())).putRaw("sets", strings(f.sets()))
+        .putRaw("guards", strings(f.guards())).putArray("audit", audit);
   }
 
   // ================================================================ alerts

@@ -103,6 +103,11 @@ public final class ManagementServer {
     insync.alerts(started);
   }
 
+  /** Gives {@code /insync/flags} this node's copy of the flags. */
+  public void flags(io.insync.cluster.flags.FlagStore flags) {
+    insync.flags(flags);
+  }
+
   /** Turns the {@code /insync} routes on (they answer 503 until the node serves clients). */
   public void insyncReady() {
     insync.markReady();

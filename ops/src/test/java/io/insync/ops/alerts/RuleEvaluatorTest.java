@@ -138,6 +138,24 @@ class RuleEvaluatorTest {
   }
 
   @Test
+  void theShippedFlagRuleFiresForAFlagsAudience() {
+    com.typesafe.config.Config alerts = com.typesafe.config.ConfigFactory.parseString(
+        "insync.alerts.rules.flag-errors.enabled = on").withFallback(com.typesafe.config.ConfigFactory.load())
+        .getConfig("insync.alerts");
+    AlertRule r = AlertRule.all(alerts).stream().filter(x -> x.name().equals("flag-errors")).findFirst().orElseThrow();
+    RuleEvaluator e = new RuleEvaluator(r);
+    String err = io.insync.persistence.metrics.InsyncMetrics.Names.FLAG_ERRORS;
+    String req = io.insync.persistence.metrics.InsyncMetrics.Names.FLAG_REQUESTS;
+    RuleState s = e.observe(new T(1)
+        .counter(err, 1, "segment", "sync-page:off").counter(req, 300, "segment", "sync-page:off")
+        .counter(err, 30, "segment", "sync-page:on").counter(req, 30, "segment", "sync-page:on").tick());
+    assertTrue(s.firing(), s.toString());
+    assertEquals("sync-page:on", e.worstSegment());
+    assertTrue(AlertRule.all(com.typesafe.config.ConfigFactory.load().getConfig("insync.alerts")).stream()
+        .noneMatch(x -> x.name().equals("flag-errors")), "off by default");
+  }
+
+  @Test
   void segmentWorseThanTheRestFiresNamingTheSegment() {
     RuleEvaluator e = new RuleEvaluator(rule(
         "metric = err, over = req, stat = count, segment-tag = segment, worse-by = 2, min-count = 50, window = 1m"));
@@ -152,6 +170,7 @@ class RuleEvaluatorTest {
     assertEquals(0.06, s.value(), 1e-9);
     assertEquals(0.02, s.threshold(), 1e-9, "the rest's 1% times worse-by");
     assertTrue(s.summary().contains("segment=canary"), s.summary());
+    assertEquals("canary", e.worstSegment(), "what the flag guardian is told");
     RuleEvaluator few = new RuleEvaluator(rule(
         "metric = err, over = req, stat = count, segment-tag = segment, min-count = 50"));
     assertFalse(few.observe(new T(1).counter("err", 9, "segment", "canary").counter("req", 10, "segment", "canary")

@@ -44,6 +44,9 @@ public final class InsyncMetrics {
     public static final String PENDING_DELIVERIES = "insync.pending.deliveries";
     public static final String ENTITY_RECOVERIES = "insync.entity.recoveries";
     public static final String UNREACHABLE_MEMBERS = "insync.cluster.unreachable.members";
+    /** Requests and Error answers per flag segment (tag {@code segment} = {@code FLAG:on} / {@code FLAG:off}). */
+    public static final String FLAG_REQUESTS = "insync.flag.requests";
+    public static final String FLAG_ERRORS = "insync.flag.errors";
 
     /** {@code insync.sends} → {@code insync_sends} (the base of the Prometheus series). */
     public static String prometheus(String kamonName) {
@@ -88,6 +91,8 @@ public final class InsyncMetrics {
   private static final Tagged ACKS = new Tagged(Names.ACKS, "result");
   private static final Tagged ERRORS = new Tagged(Names.ERRORS, "code");
   private static final Tagged JOURNAL_FAILURES = new Tagged(Names.JOURNAL_FAILURES, "op");
+  private static final Tagged FLAG_REQUESTS = new Tagged(Names.FLAG_REQUESTS, "segment");
+  private static final Tagged FLAG_ERRORS = new Tagged(Names.FLAG_ERRORS, "segment");
 
   private static Histogram histogram(String name, String description, MeasurementUnit unit) {
     return Kamon.histogram(name, description, unit).withoutTags();
@@ -157,6 +162,19 @@ public final class InsyncMetrics {
   /** An Error frame sent to a client, by its code (every one, whatever caused it). */
   public static void error(String code) {
     ERRORS.increment(code);
+  }
+
+  /**
+   * A request of a user whose segments are {@code segments} (one {@code FLAG:on}/{@code FLAG:off} per flag with
+   * guards, so the series are two per guarded flag, bounded by {@code insync.flags.max-flags}).
+   */
+  public static void flagRequest(String[] segments) {
+    for (String s : segments) FLAG_REQUESTS.increment(s);
+  }
+
+  /** An Error answered to a user whose segments are {@code segments}. */
+  public static void flagError(String[] segments) {
+    for (String s : segments) FLAG_ERRORS.increment(s);
   }
 
   // ------------------------------------------------------------------ entities
