@@ -52,8 +52,11 @@ class BootstrapSettingsTest {
   @Test
   void anUnknownMethodFailsAndOtherKnownMethodsNeedNoEndpointsHere() {
     String d = "pekko.management.cluster.bootstrap.contact-point-discovery.";
-    Config unknown = with(d + "discovery-method = kubernetes-api");
-    assertTrue(BootstrapSettings.of(unknown, "insync").problem(unknown).orElseThrow().contains("'kubernetes-api' is not known"));
+    Config unknown = with(d + "discovery-method = consul");
+    assertTrue(BootstrapSettings.of(unknown, "insync").problem(unknown).orElseThrow().contains("'consul' is not known"));
+    // the node carries pekko-discovery-kubernetes-api (k8s/base bootstraps with it)
+    Config kubernetes = with(d + "discovery-method = kubernetes-api");
+    assertTrue(BootstrapSettings.of(kubernetes, "insync").problem(kubernetes).isEmpty());
     Config dns = with(d + "discovery-method = pekko-dns");
     assertTrue(BootstrapSettings.of(dns, "insync").problem(dns).isEmpty());
     // "pekko.discovery": the default method of pekko-discovery, which nobody set here
