@@ -266,8 +266,8 @@ final class AdminCommand implements Runnable {
   }
 
   @Command(name = "shards", mixinStandardHelpOptions = true,
-      description = "How the shards and live entities of the User and Group regions are spread over the nodes "
-          + "(GET /insync/shards).")
+      description = "How the shards and live entities of the User and Group regions are spread over the nodes, "
+          + "with each node's app-version (GET /insync/shards).")
   static final class Shards extends Call {
     @Option(names = "--region", description = "only this region (User or Group; default: both)")
     String region;
@@ -282,14 +282,15 @@ final class AdminCommand implements Runnable {
     @Override
     void table(Object json, PrintWriter out) {
       List<String[]> rows = new ArrayList<>();
-      rows.add(new String[] {"NODE", "REGION", "SHARDS", "ENTITIES"});
+      rows.add(new String[] {"NODE", "VERSION", "REGION", "SHARDS", "ENTITIES"});
       List<String> failed = new ArrayList<>();
       Map<?, ?> m = json instanceof Map<?, ?> mm ? mm : Map.of();
       for (Map<?, ?> node : maps(m.get("nodes"))) {
         if (!(node.get("regions") instanceof Map<?, ?> regions)) continue;
         for (Map.Entry<?, ?> r : regions.entrySet()) {
           Map<?, ?> v = r.getValue() instanceof Map<?, ?> vv ? vv : Map.of();
-          rows.add(new String[] {str(node.get("node")), str(r.getKey()), str(v.get("shards")), str(v.get("entities"))});
+          rows.add(new String[] {str(node.get("node")), str(node.get("version")), str(r.getKey()), str(v.get("shards")),
+              str(v.get("entities"))});
           if (v.get("failed") instanceof List<?> f && !f.isEmpty()) {
             failed.add(r.getKey() + " on " + node.get("node") + ": " + String.join(",", f.stream().map(String::valueOf).toList()));
           }

@@ -345,10 +345,23 @@ public final class InsyncRoutes extends AllDirectives {
         keys = List.of(key.get());
       }
       if (!ready.get()) return notReady();
-      return completeWithFuture(shardStats(keys).handle((stats, e) -> e == null ? json(200, shardsJson(stats))
+      return completeWithFuture(shardStats(keys).handle((stats, e) -> e == null ? json(200, shardsJson(stats, appVersions()))
           : message(503, "the shard coordinators did not answer within " + timeout.toMillis() + " ms: "
               + NodeHealthChecks.rootMessage(e))));
     })));
+  }
+
+  /**
+   * Each member's {@code pekko.cluster.app-version}, by address, as this node sees the membership now. Sharding
+   * allocates shards to the members with the newest version first, so during a rolling upgrade this column shows
+   * the shards moving to the new build.
+   */
+  private Map<String, String> appVersions() {
+    Map<String, String> out = new TreeMap<>();
+    for (org.apache.pekko.cluster.Member m : org.apache.pekko.cluster.typed.Cluster.get(system).state().getMembers()) {
+      out.put(m.address().toString(), m.appVersion().version());
+    }
+    return out;
   }
 
   static String regionNames() {
@@ -393,10 +406,11 @@ public final class InsyncRoutes extends AllDirectives {
 
   /**
    * {@code GET /insync/shards}'s answer: per node (sorted by address), per region, how many shards and live
-   * entities it hosts and which shards did not answer; then the totals per region.
+   * entities it hosts and which shards did not answer, and the node's app-version ({@code null} for a node that
+   * is no member any more); then the totals per region. A member hosting no shard yet is listed too.
    */
-  static String shardsJson(Map<String, Map<String, RegionOnNode>> byRegion) {
-    java.util.SortedSet<String> nodes = new java.util.TreeSet<>();
+  static String shardsJson(Map<String, Map<String, RegionOnNode>> byRegion, Map<String, String> versions) {
+    java.util.SortedSet<String> nodes = new java.util.TreeSet<>(versions.keySet());
     byRegion.values().forEach(m -> nodes.addAll(m.keySet()));
     List<JsonOut> nodeList = new ArrayList<>();
     for (String node : nodes) {
@@ -406,7 +420,7 @@ public final class InsyncRoutes extends AllDirectives {
         regions.put(region, new JsonOut().put("shards", r.shards().size()).put("entities", r.entities())
             .putRaw("failed", strings(r.failed())));
       });
-      nodeList.add(new JsonOut().put("node", node).put("regions", regions));
+      nodeList.add(new JsonOut().put("node", node).put("version", versions.get(node)).put("regions", regions));
     }
     JsonOut totals = new JsonOut();
     byRegion.forEach((region, m) -> totals.put(region, new JsonOut()

@@ -33,18 +33,18 @@ class AdminCommandTest {
   void shardsTableHasOneRowPerNodeAndRegionThenTotalsAndFailures() {
     StringWriter s = new StringWriter();
     new AdminCommand.Shards().table(MiniJson.parse("{\"nodes\":["
-        + "{\"node\":\"pekko://insync@127.0.0.1:25520\",\"regions\":{\"User\":{\"shards\":3,\"entities\":12,\"failed\":[]},"
+        + "{\"node\":\"pekko://insync@127.0.0.1:25520\",\"version\":\"1.0.0\",\"regions\":{\"User\":{\"shards\":3,\"entities\":12,\"failed\":[]},"
         + "\"Group\":{\"shards\":1,\"entities\":1,\"failed\":[]}}},"
-        + "{\"node\":\"pekko://insync@127.0.0.1:25521\",\"regions\":{\"User\":{\"shards\":2,\"entities\":4,\"failed\":[\"7\",\"9\"]},"
+        + "{\"node\":\"pekko://insync@127.0.0.1:25521\",\"version\":\"1.0.1\",\"regions\":{\"User\":{\"shards\":2,\"entities\":4,\"failed\":[\"7\",\"9\"]},"
         + "\"Group\":{\"shards\":0,\"entities\":0,\"failed\":[]}}}],"
         + "\"total\":{\"User\":{\"shards\":5,\"entities\":16},\"Group\":{\"shards\":1,\"entities\":1}}}"),
         new PrintWriter(s, true));
     assertEquals("""
-        NODE                            REGION  SHARDS  ENTITIES
-        pekko://insync@127.0.0.1:25520  User    3       12
-        pekko://insync@127.0.0.1:25520  Group   1       1
-        pekko://insync@127.0.0.1:25521  User    2       4
-        pekko://insync@127.0.0.1:25521  Group   0       0
+        NODE                            VERSION  REGION  SHARDS  ENTITIES
+        pekko://insync@127.0.0.1:25520  1.0.0    User    3       12
+        pekko://insync@127.0.0.1:25520  1.0.0    Group   1       1
+        pekko://insync@127.0.0.1:25521  1.0.1    User    2       4
+        pekko://insync@127.0.0.1:25521  1.0.1    Group   0       0
         total: User 5 shards, 16 entities; Group 1 shards, 1 entities
         did not answer: User on pekko://insync@127.0.0.1:25521: 7,9
         """, s.toString());

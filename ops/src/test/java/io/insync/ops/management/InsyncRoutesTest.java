@@ -37,20 +37,24 @@ class InsyncRoutesTest {
   }
 
   @Test
-  void shardsAnswerListsEveryNodeOfAnyRegionWithTotals() {
+  void shardsAnswerListsEveryNodeOfAnyRegionWithItsVersionAndTotals() {
     Map<String, Map<String, InsyncRoutes.RegionOnNode>> byRegion = new LinkedHashMap<>();
     byRegion.put("User", Map.of(
         "pekko://insync@127.0.0.1:25521", new InsyncRoutes.RegionOnNode(Map.of("3", 2), List.of("9")),
         "pekko://insync@127.0.0.1:25520", new InsyncRoutes.RegionOnNode(Map.of("1", 4, "2", 1), List.of())));
     byRegion.put("Group", Map.of(
         "pekko://insync@127.0.0.1:25520", new InsyncRoutes.RegionOnNode(Map.of("1", 1), List.of())));
+    // 25520 runs the old build, 25522 the new one and hosts nothing yet; 25521 has left the membership
+    Map<String, String> versions = Map.of("pekko://insync@127.0.0.1:25520", "1.0.0", "pekko://insync@127.0.0.1:25522", "1.0.1");
     assertEquals("{\"nodes\":["
-        + "{\"node\":\"pekko://insync@127.0.0.1:25520\",\"regions\":{"
+        + "{\"node\":\"pekko://insync@127.0.0.1:25520\",\"version\":\"1.0.0\",\"regions\":{"
         + "\"User\":{\"shards\":2,\"entities\":5,\"failed\":[]},\"Group\":{\"shards\":1,\"entities\":1,\"failed\":[]}}},"
-        + "{\"node\":\"pekko://insync@127.0.0.1:25521\",\"regions\":{"
-        + "\"User\":{\"shards\":1,\"entities\":2,\"failed\":[\"9\"]},\"Group\":{\"shards\":0,\"entities\":0,\"failed\":[]}}}],"
+        + "{\"node\":\"pekko://insync@127.0.0.1:25521\",\"version\":null,\"regions\":{"
+        + "\"User\":{\"shards\":1,\"entities\":2,\"failed\":[\"9\"]},\"Group\":{\"shards\":0,\"entities\":0,\"failed\":[]}}},"
+        + "{\"node\":\"pekko://insync@127.0.0.1:25522\",\"version\":\"1.0.1\",\"regions\":{"
+        + "\"User\":{\"shards\":0,\"entities\":0,\"failed\":[]},\"Group\":{\"shards\":0,\"entities\":0,\"failed\":[]}}}],"
         + "\"total\":{\"User\":{\"shards\":3,\"entities\":7},\"Group\":{\"shards\":1,\"entities\":1}}}",
-        InsyncRoutes.shardsJson(byRegion));
+        InsyncRoutes.shardsJson(byRegion, versions));
   }
 
   @Test
