@@ -1,0 +1,217 @@
+package io.insync.gateway;
+
+import io.insync.core.codec.Envelopes;
+import io.insync.protocol.Envelope;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.Member;
+import org.apache.pekko.cluster.MemberStatus;
+import org.apache.pekko.cluster.ddata.Key;
+import org.apache.pekko.cluster.ddata.LWWMap;
+import org.apache.pekko.cluster.ddata.LWWMapKey;
+import org.apache.pekko.cluster.ddata.SelfUniqueAddress;
+import org.apache.pekko.cluster.ddata.typed.javadsl.DistributedData;
+import org.apache.pekko.cluster.ddata.typed.javadsl.Replicator;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Access routing (WeChat's GSLB → IP redirect): which gateways a client should use, in order, and the
+ * operator's drain of one node.
+ *
+ * <p>Two replicated maps (Distributed Data, {@code LWWMap}s of plain strings, keyed by a node's cluster
+ * address) beside the {@link GatewayDirectory}: {@code insync-gateway-load}, each node's open connections,
+ * which every node writes for itself every {@code insync.gateway.drain.load-interval}; and {@code
+ * insync-drains}, the nodes being drained (value: the spread in ms), which any node writes when asked. The
+ * node named there sees it through its subscription and sends its clients a {@code Redirect} spread over
+ * the window ({@link TcpGateway#redirectOver}); the node's entry leaving the map undoes the drain. A node
+ * removes its own entry when it starts: a fresh incarnation is not draining.
+ */
+public final class AccessRouting {
+  private static final Logger log = LoggerFactory.getLogger(AccessRouting.class);
+
+  /** One gateway as the access endpoint offers it. */
+  public record Gateway(String node, String tcp, String webSocket, String idc, int connections) {}
+
+  /** The answer to a drain or its cancel: the node's cluster address, or why there is none. */
+  public record Target(Optional<String> node, String problem) {}
+
+  static final Key<LWWMap<String, String>> LOAD = LWWMapKey.create("insync-gateway-load");
+  static final Key<LWWMap<String, String>> DRAINS = LWWMapKey.create("insync-drains");
+
+  private final ActorSystem<?> system;
+  private final GatewayDirectory directory;
+  private final TcpGateway gateway;
+  private final ActorRef<Replicator.Command> replicator;
+  private final SelfUniqueAddress self;
+  private final String selfNode;
+  private final Duration timeout;
+  private final Duration defaultSpread;
+  private volatile boolean draining;
+
+  private AccessRouting(ActorSystem<?> system, GatewayDirectory directory, TcpGateway gateway) {
+    this.system = system;
+    this.directory = directory;
+    this.gateway = gateway;
+    DistributedData ddata = DistributedData.get(system);
+    this.replicator = ddata.replicator();
+    this.self = ddata.selfUniqueAddress();
+    this.selfNode = self.uniqueAddress().address().toString();
+    this.timeout = Duration.ofSeconds(2);
+    this.defaultSpread = system.settings().config().getDuration("insync.gateway.drain.spread");
+  }
+
+  /** Starts publishing this node's load and watching the drains (after {@code gateway} serves clients). */
+  public static AccessRouting start(ActorSystem<?> system, GatewayDirectory directory, TcpGateway gateway) {
+    AccessRouting a = new AccessRouting(system, directory, gateway);
+    Duration interval = system.settings().config().getDuration("insync.gateway.drain.load-interval");
+    a.update(DRAINS, m -> m.remove(a.self, a.selfNode), new Replicator.WriteMajority(a.timeout));
+    system.systemActorOf(Behaviors.<Object>setup(ctx -> {
+      a.replicator.tell(new Replicator.Subscribe<>(DRAINS, ctx.getSelf().narrow()));
+      return Behaviors.withTimers(timers -> {
+        timers.startTimerWithFixedDelay("load", "load", Duration.ZERO, interval);
+        return Behaviors.receiveMessage(msg -> {
+          if ("load".equals(msg)) {
+            String open = Integer.toString(gateway.openConnections());
+            a.update(LOAD, m -> open.equals(m.getEntries().get(a.selfNode)) ? m : m.put(a.self, a.selfNode, open),
+                Replicator.writeLocal());
+          } else if (msg instanceof Replicator.Changed<?> c && c.dataValue() instanceof LWWMap<?, ?> drains) {
+            Object spread = drains.getEntries().get(a.selfNode);
+            a.onDrains(spread == null ? null : Duration.ofMillis(Long.parseLong(spread.toString())));
+          }
+          return Behaviors.same();
+        });
+      });
+    }), "access-routing", Props.empty());
+    return a;
+  }
+
+  /** The spread of a drain when the request gives none ({@code insync.gateway.drain.spread}). */
+  public Duration defaultSpread() {
+    return defaultSpread;
+  }
+
+  /** Whether this node is draining now. */
+  public boolean draining() {
+    return draining;
+  }
+
+  private void onDrains(Duration spread) {
+    if (spread != null && !draining) {
+      draining = true;
+      route(selfIdc()).thenAccept(gateways -> {
+        Envelope redirect = Envelopes.redirect(gateways.stream().map(Gateway::tcp).toList(),
+            gateways.stream().map(Gateway::webSocket).filter(w -> !w.isEmpty()).toList(),
+            "this node is being drained", 1000);
+        if (draining) gateway.redirectOver(redirect, spread);
+      });
+    } else if (spread == null && draining) {
+      draining = false;
+      gateway.endRedirect();
+      log.info("drain undone: this node serves clients again");
+    }
+  }
+
+  /**
+   * The gateways a client in {@code idc} should use, in order: Up members whose gateway is known and that
+   * are not draining; those of {@code idc} first, then by fewest connections, then by address.
+   */
+  public CompletionStage<List<Gateway>> route(String idc) {
+    CompletableFuture<Map<String, String>> load = read(LOAD).toCompletableFuture();
+    CompletableFuture<Map<String, String>> drains = read(DRAINS).toCompletableFuture();
+    return directory.all().thenCombine(load, (entries, l) -> {
+      Map<String, String> dcs = new HashMap<>();
+      for (Member m : Cluster.get(system).state().getMembers()) {
+        if (m.status() == MemberStatus.up()) dcs.put(m.address().toString(), m.dataCenter());
+      }
+      Map<String, String> d = drains.join();
+      List<Gateway> out = new ArrayList<>();
+      for (GatewayDirectory.Entry e : entries) {
+        if (d.containsKey(e.node()) || !dcs.containsKey(e.node())) continue;
+        int open = e.node().equals(selfNode) ? gateway.openConnections() : parse(l.get(e.node()));
+        out.add(new Gateway(e.node(), e.tcp(), e.webSocket(), dcs.get(e.node()), open));
+      }
+      return order(out, idc);
+    });
+  }
+
+  /** {@code idc}'s gateways first, then fewest connections first, then by node address. */
+  static List<Gateway> order(List<Gateway> gateways, String idc) {
+    return gateways.stream().sorted(Comparator.<Gateway>comparingInt(g -> g.idc().equals(idc) ? 0 : 1)
+        .thenComparingInt(Gateway::connections).thenComparing(Gateway::node)).toList();
+  }
+
+  /** This node's IDC ({@code pekko.cluster.multi-data-center.self-data-center}). */
+  public String selfIdc() {
+    return Cluster.get(system).selfMember().dataCenter();
+  }
+
+  /** The member {@code given} names (its address, or {@code host:port} of it), if it is a member now. */
+  public Target member(String given) {
+    if (given == null || given.isBlank()) return new Target(Optional.empty(), "a node is needed: its cluster address");
+    String g = given.strip();
+    for (Member m : Cluster.get(system).state().getMembers()) {
+      String a = m.address().toString();
+      String hostPort = m.address().host().getOrElse(() -> "") + ":" + m.address().port().getOrElse(() -> 0);
+      if (a.equals(g) || hostPort.equals(g)) return new Target(Optional.of(a), "");
+    }
+    return new Target(Optional.empty(), "no member " + g + " (see GET /cluster/members)");
+  }
+
+  /** Marks {@code node} (a member's address) draining, its clients moved over {@code spread}; to every node. */
+  public CompletionStage<Done> drain(String node, Duration spread) {
+    String millis = Long.toString(spread.toMillis());
+    return update(DRAINS, m -> m.put(self, node, millis), new Replicator.WriteAll(timeout));
+  }
+
+  /** Undoes the drain of {@code node}. */
+  public CompletionStage<Done> cancel(String node) {
+    return update(DRAINS, m -> m.remove(self, node), new Replicator.WriteAll(timeout));
+  }
+
+  /** The nodes draining now, as this node's replica has them. */
+  public CompletionStage<List<String>> drainingNodes() {
+    return read(DRAINS).thenApply(m -> m.keySet().stream().sorted().toList());
+  }
+
+  private static int parse(String count) {
+    try {
+      return count == null ? 0 : Integer.parseInt(count);
+    } catch (NumberFormatException e) {
+      return 0;
+    }
+  }
+
+  private CompletionStage<Map<String, String>> read(Key<LWWMap<String, String>> key) {
+    CompletionStage<Replicator.GetResponse<LWWMap<String, String>>> answer = AskPattern.ask(replicator,
+        (ActorRef<Replicator.GetResponse<LWWMap<String, String>>> replyTo) ->
+            new Replicator.Get<>(key, Replicator.readLocal(), replyTo), timeout, system.scheduler());
+    return answer.thenApply(r -> r instanceof Replicator.GetSuccess<LWWMap<String, String>> ok
+        ? ok.dataValue().getEntries() : Map.<String, String>of());
+  }
+
+  private CompletionStage<Done> update(Key<LWWMap<String, String>> key,
+      Function<LWWMap<String, String>, LWWMap<String, String>> f, Replicator.WriteConsistency consistency) {
+    CompletionStage<Replicator.UpdateResponse<LWWMap<String, String>>> answer = AskPattern.ask(replicator,
+        (ActorRef<Replicator.UpdateResponse<LWWMap<String, String>>> replyTo) ->
+            new Replicator.Update<>(key, LWWMap.create(), consistency, replyTo, f),
+        timeout.plusSeconds(1), system.scheduler());
+    // a write that reached only some nodes still spreads by gossip
+    return answer.handle((r, e) -> Done.getInstance());
+  }
+}
