@@ -12,7 +12,6 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
-import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Props;
@@ -35,21 +34,19 @@ import org.slf4j.LoggerFactory;
  * operator's drain of one node.
  *
  * <p>Two replicated maps (Distributed Data, {@code LWWMap}s of plain strings, keyed by a node's cluster
- * address) beside the {@link GatewayDirectory}: {@code insync-gateway-load}, each node's open connections,
- * which every node writes for itself every {@code insync.gateway.drain.load-interval}; and {@code
+ * address, a drain by the node's incarnation) beside the {@link GatewayDirectory}: {@code insync-gateway-load}, each node's open connections,
+ * which every node writes for itself every {@code insync.gateway.access.load-interval}; and {@code
  * insync-drains}, the nodes being drained (value: the spread in ms), which any node writes when asked. The
  * node named there sees it through its subscription and sends its clients a {@code Redirect} spread over
- * the window ({@link TcpGateway#redirectOver}); the node's entry leaving the map undoes the drain. A node
- * removes its own entry when it starts: a fresh incarnation is not draining.
+ * the window ({@link TcpGateway#redirectOver}); the node's entry leaving the map undoes the drain. A drain
+ * is keyed by the node's incarnation ({@code address#uid}), so a node restarted on the same address after a
+ * drain is not draining: the old entry names an incarnation that is gone.
  */
 public final class AccessRouting {
   private static final Logger log = LoggerFactory.getLogger(AccessRouting.class);
 
   /** One gateway as the access endpoint offers it. */
   public record Gateway(String node, String tcp, String webSocket, String idc, int connections) {}
-
-  /** The answer to a drain or its cancel: the node's cluster address, or why there is none. */
-  public record Target(Optional<String> node, String problem) {}
 
   static final Key<LWWMap<String, String>> LOAD = LWWMapKey.create("insync-gateway-load");
   static final Key<LWWMap<String, String>> DRAINS = LWWMapKey.create("insync-drains");
@@ -60,6 +57,7 @@ public final class AccessRouting {
   private final ActorRef<Replicator.Command> replicator;
   private final SelfUniqueAddress self;
   private final String selfNode;
+  private final String selfIncarnation;
   private final Duration timeout;
   private final Duration defaultSpread;
   private volatile boolean draining;
@@ -72,15 +70,15 @@ public final class AccessRouting {
     this.replicator = ddata.replicator();
     this.self = ddata.selfUniqueAddress();
     this.selfNode = self.uniqueAddress().address().toString();
+    this.selfIncarnation = incarnation(self.uniqueAddress());
     this.timeout = Duration.ofSeconds(2);
-    this.defaultSpread = system.settings().config().getDuration("insync.gateway.drain.spread");
+    this.defaultSpread = system.settings().config().getDuration("insync.gateway.access.drain-spread");
   }
 
   /** Starts publishing this node's load and watching the drains (after {@code gateway} serves clients). */
   public static AccessRouting start(ActorSystem<?> system, GatewayDirectory directory, TcpGateway gateway) {
     AccessRouting a = new AccessRouting(system, directory, gateway);
-    Duration interval = system.settings().config().getDuration("insync.gateway.drain.load-interval");
-    a.update(DRAINS, m -> m.remove(a.self, a.selfNode), new Replicator.WriteMajority(a.timeout));
+    Duration interval = system.settings().config().getDuration("insync.gateway.access.load-interval");
     system.systemActorOf(Behaviors.<Object>setup(ctx -> {
       a.replicator.tell(new Replicator.Subscribe<>(DRAINS, ctx.getSelf().narrow()));
       return Behaviors.withTimers(timers -> {
@@ -91,7 +89,7 @@ public final class AccessRouting {
             a.update(LOAD, m -> open.equals(m.getEntries().get(a.selfNode)) ? m : m.put(a.self, a.selfNode, open),
                 Replicator.writeLocal());
           } else if (msg instanceof Replicator.Changed<?> c && c.dataValue() instanceof LWWMap<?, ?> drains) {
-            Object spread = drains.getEntries().get(a.selfNode);
+            Object spread = drains.getEntries().get(a.selfIncarnation);
             a.onDrains(spread == null ? null : Duration.ofMillis(Long.parseLong(spread.toString())));
           }
           return Behaviors.same();
@@ -101,7 +99,7 @@ public final class AccessRouting {
     return a;
   }
 
-  /** The spread of a drain when the request gives none ({@code insync.gateway.drain.spread}). */
+  /** The spread of a drain when the request gives none ({@code insync.gateway.access.drain-spread}). */
   public Duration defaultSpread() {
     return defaultSpread;
   }
@@ -111,13 +109,18 @@ public final class AccessRouting {
     return draining;
   }
 
+  /** The {@code grace_ms} of a drain's Redirect: clients wait a random part of half of it (docs/protocol.md). */
+  static final int DRAIN_REDIRECT_GRACE_MS = 1000;
+
   private void onDrains(Duration spread) {
     if (spread != null && !draining) {
       draining = true;
-      route(selfIdc()).thenAccept(gateways -> {
-        Envelope redirect = Envelopes.redirect(gateways.stream().map(Gateway::tcp).toList(),
-            gateways.stream().map(Gateway::webSocket).filter(w -> !w.isEmpty()).toList(),
-            "this node is being drained", 1000);
+      route(selfIdc()).whenComplete((gateways, e) -> {
+        List<Gateway> to = e == null ? gateways : List.of();
+        if (e != null) log.warn("drain: the gateway list is not known ({}): the Redirect names none", e.toString());
+        Envelope redirect = Envelopes.redirect(to.stream().map(Gateway::tcp).toList(),
+            to.stream().map(Gateway::webSocket).filter(w -> !w.isEmpty()).toList(),
+            "this node is being drained", DRAIN_REDIRECT_GRACE_MS);
         if (draining) gateway.redirectOver(redirect, spread);
       });
     } else if (spread == null && draining) {
@@ -135,14 +138,16 @@ public final class AccessRouting {
     CompletableFuture<Map<String, String>> load = read(LOAD).toCompletableFuture();
     CompletableFuture<Map<String, String>> drains = read(DRAINS).toCompletableFuture();
     return directory.all().thenCombine(load, (entries, l) -> {
+      Map<String, String> d = drains.join();
       Map<String, String> dcs = new HashMap<>();
       for (Member m : Cluster.get(system).state().getMembers()) {
-        if (m.status() == MemberStatus.up()) dcs.put(m.address().toString(), m.dataCenter());
+        if (m.status() == MemberStatus.up() && !d.containsKey(incarnation(m.uniqueAddress()))) {
+          dcs.put(m.address().toString(), m.dataCenter());
+        }
       }
-      Map<String, String> d = drains.join();
       List<Gateway> out = new ArrayList<>();
       for (GatewayDirectory.Entry e : entries) {
-        if (d.containsKey(e.node()) || !dcs.containsKey(e.node())) continue;
+        if (!dcs.containsKey(e.node())) continue; // not Up, or draining
         int open = e.node().equals(selfNode) ? gateway.openConnections() : parse(l.get(e.node()));
         out.add(new Gateway(e.node(), e.tcp(), e.webSocket(), dcs.get(e.node()), open));
       }
@@ -162,31 +167,48 @@ public final class AccessRouting {
   }
 
   /** The member {@code given} names (its address, or {@code host:port} of it), if it is a member now. */
-  public Target member(String given) {
-    if (given == null || given.isBlank()) return new Target(Optional.empty(), "a node is needed: its cluster address");
+  public Optional<Member> member(String given) {
+    if (given == null || given.isBlank()) return Optional.empty();
     String g = given.strip();
     for (Member m : Cluster.get(system).state().getMembers()) {
       String a = m.address().toString();
       String hostPort = m.address().host().getOrElse(() -> "") + ":" + m.address().port().getOrElse(() -> 0);
-      if (a.equals(g) || hostPort.equals(g)) return new Target(Optional.of(a), "");
+      if (a.equals(g) || hostPort.equals(g)) return Optional.of(m);
     }
-    return new Target(Optional.empty(), "no member " + g + " (see GET /cluster/members)");
+    return Optional.empty();
   }
 
-  /** Marks {@code node} (a member's address) draining, its clients moved over {@code spread}; to every node. */
-  public CompletionStage<Done> drain(String node, Duration spread) {
+  /**
+   * Marks {@code node} draining, its clients moved over {@code spread}; written to every node. Completes
+   * with whether every node took the write in time (if not, gossip carries it on within seconds).
+   */
+  public CompletionStage<Boolean> drain(Member node, Duration spread) {
     String millis = Long.toString(spread.toMillis());
-    return update(DRAINS, m -> m.put(self, node, millis), new Replicator.WriteAll(timeout));
+    String key = incarnation(node.uniqueAddress());
+    return update(DRAINS, m -> m.put(self, key, millis), new Replicator.WriteAll(timeout));
   }
 
-  /** Undoes the drain of {@code node}. */
-  public CompletionStage<Done> cancel(String node) {
-    return update(DRAINS, m -> m.remove(self, node), new Replicator.WriteAll(timeout));
+  /** Undoes the drain of {@code node}; completes like {@link #drain}. */
+  public CompletionStage<Boolean> cancel(Member node) {
+    String key = incarnation(node.uniqueAddress());
+    return update(DRAINS, m -> m.getEntries().containsKey(key) ? m.remove(self, key) : m,
+        new Replicator.WriteAll(timeout));
   }
 
-  /** The nodes draining now, as this node's replica has them. */
+  /** The members draining now (their addresses, sorted), as this node's replica has them. */
   public CompletionStage<List<String>> drainingNodes() {
-    return read(DRAINS).thenApply(m -> m.keySet().stream().sorted().toList());
+    return read(DRAINS).thenApply(d -> {
+      List<String> out = new ArrayList<>();
+      for (Member m : Cluster.get(system).state().getMembers()) {
+        if (d.containsKey(incarnation(m.uniqueAddress()))) out.add(m.address().toString());
+      }
+      return out.stream().sorted().toList();
+    });
+  }
+
+  /** How a drain names a node: its address and uid, so that a new incarnation on the address is not drained. */
+  static String incarnation(org.apache.pekko.cluster.UniqueAddress node) {
+    return node.address() + "#" + node.longUid();
   }
 
   private static int parse(String count) {
@@ -205,13 +227,13 @@ public final class AccessRouting {
         ? ok.dataValue().getEntries() : Map.<String, String>of());
   }
 
-  private CompletionStage<Done> update(Key<LWWMap<String, String>> key,
+  /** Whether the write reached as many nodes as {@code consistency} asks; one that did not still spreads by gossip. */
+  private CompletionStage<Boolean> update(Key<LWWMap<String, String>> key,
       Function<LWWMap<String, String>, LWWMap<String, String>> f, Replicator.WriteConsistency consistency) {
     CompletionStage<Replicator.UpdateResponse<LWWMap<String, String>>> answer = AskPattern.ask(replicator,
         (ActorRef<Replicator.UpdateResponse<LWWMap<String, String>>> replyTo) ->
             new Replicator.Update<>(key, LWWMap.create(), consistency, replyTo, f),
         timeout.plusSeconds(1), system.scheduler());
-    // a write that reached only some nodes still spreads by gossip
-    return answer.handle((r, e) -> Done.getInstance());
+    return answer.handle((r, e) -> e == null && r instanceof Replicator.UpdateSuccess<?>);
   }
 }
