@@ -130,11 +130,17 @@ public final class AccessRouting {
     }
   }
 
-  /**
-   * The gateways a client in {@code idc} should use, in order: Up members whose gateway is known and that
-   * are not draining; those of {@code idc} first, then by fewest connections, then by address.
-   */
+  /** {@link #route(String, long)} with a random tie-break. */
   public CompletionStage<List<Gateway>> route(String idc) {
+    return route(idc, java.util.concurrent.ThreadLocalRandom.current().nextLong());
+  }
+
+  /**
+   * The gateways a client in {@code idc} should use, in order (see {@link #order}): Up members whose gateway
+   * is known and that are not draining. {@code tieBreak} orders gateways loaded about equally: a hash of the
+   * user id keeps a user's answer stable, a random one spreads anonymous clients.
+   */
+  public CompletionStage<List<Gateway>> route(String idc, long tieBreak) {
     CompletableFuture<Map<String, String>> load = read(LOAD).toCompletableFuture();
     CompletableFuture<Map<String, String>> drains = read(DRAINS).toCompletableFuture();
     return directory.all().thenCombine(load, (entries, l) -> {
@@ -151,14 +157,38 @@ public final class AccessRouting {
         int open = e.node().equals(selfNode) ? gateway.openConnections() : parse(l.get(e.node()));
         out.add(new Gateway(e.node(), e.tcp(), e.webSocket(), dcs.get(e.node()), open));
       }
-      return order(out, idc);
+      return order(out, idc, tieBreak);
     });
   }
 
-  /** {@code idc}'s gateways first, then fewest connections first, then by node address. */
-  static List<Gateway> order(List<Gateway> gateways, String idc) {
+  /** Gateways this close to the least loaded of their group count as equally loaded: max(this, 10%). */
+  static final int LOAD_BAND = 20;
+
+  /**
+   * {@code idc}'s gateways first, then the others; within each group, the gateways within {@value #LOAD_BAND}
+   * connections (or 10%) of the group's least loaded first, among themselves in the order of a hash of
+   * {@code tieBreak} and the node (so that the clients asking at one moment do not all pick the same gateway:
+   * the counts are up to {@code load-interval} old), then the rest by fewest connections, then by node.
+   */
+  static List<Gateway> order(List<Gateway> gateways, String idc, long tieBreak) {
+    Map<Boolean, Integer> least = new HashMap<>();
+    for (Gateway g : gateways) least.merge(g.idc().equals(idc), g.connections(), Math::min);
+    java.util.function.Predicate<Gateway> inBand = g -> {
+      int min = least.get(g.idc().equals(idc));
+      return g.connections() <= min + Math.max(LOAD_BAND, min / 10);
+    };
     return gateways.stream().sorted(Comparator.<Gateway>comparingInt(g -> g.idc().equals(idc) ? 0 : 1)
-        .thenComparingInt(Gateway::connections).thenComparing(Gateway::node)).toList();
+        .thenComparingInt(g -> inBand.test(g) ? 0 : 1)
+        .thenComparingLong(g -> inBand.test(g) ? mix(tieBreak, g.node()) : g.connections())
+        .thenComparing(Gateway::node)).toList();
+  }
+
+  /** A well-spread hash of a tie-break and a node (SplitMix64's finaliser). */
+  static long mix(long tieBreak, String node) {
+    long z = tieBreak * 0x9E3779B97F4A7C15L + node.hashCode();
+    z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+    z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+    return z ^ (z >>> 31);
   }
 
   /** This node's IDC ({@code pekko.cluster.multi-data-center.self-data-center}). */

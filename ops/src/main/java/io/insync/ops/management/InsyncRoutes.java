@@ -97,7 +97,8 @@ public final class InsyncRoutes extends AllDirectives {
   /**
    * {@code GET /insync/access[?user=U][&idc=D]}: the gateways a client should use, in order (WeChat's GSLB):
    * those of IDC {@code D} (default: this node's) first, then the least loaded, draining nodes left out. The
-   * user is checked but does not change the answer yet: SETs with a home IDC are not built.
+   * user keeps the order of equally loaded gateways stable for that user (a random one spreads anonymous
+   * clients); it does not choose the IDC yet: SETs with a home IDC are not built.
    */
   private Route accessRoute() {
     return path("access", () -> get(() -> parameterOptional("user", user -> parameterOptional("idc", idc -> {
@@ -106,7 +107,8 @@ public final class InsyncRoutes extends AllDirectives {
       AccessRouting a = access;
       if (a == null || !ready.get()) return notReady();
       String dc = idc.map(String::strip).orElse(a.selfIdc());
-      return completeWithFuture(a.route(dc).thenCombine(a.drainingNodes(), (gateways, draining) -> gateways.isEmpty()
+      long tieBreak = user.map(u -> (long) u.hashCode()).orElseGet(() -> java.util.concurrent.ThreadLocalRandom.current().nextLong());
+      return completeWithFuture(a.route(dc, tieBreak).thenCombine(a.drainingNodes(), (gateways, draining) -> gateways.isEmpty()
               ? message(503, "no gateway to offer: every node is draining, or none has published its gateway yet")
               : json(200, accessJson(user.orElse(null), dc, gateways, draining)))
           .exceptionally(e -> message(503, "the access routing did not answer: " + NodeHealthChecks.rootMessage(e))));
