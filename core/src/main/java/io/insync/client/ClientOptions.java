@@ -36,6 +36,8 @@ public final class ClientOptions {
   private final java.net.InetAddress localAddress;
   private final String clientVersion;
   private final String platform;
+  private final java.net.URI accessUrl;
+  private final Duration accessTimeout;
 
   private ClientOptions(Builder b) {
     if (b.addresses.isEmpty()) {
@@ -67,6 +69,8 @@ public final class ClientOptions {
     this.localAddress = b.localAddress;
     this.clientVersion = b.clientVersion;
     this.platform = b.platform;
+    this.accessUrl = b.accessUrl;
+    this.accessTimeout = positive(b.accessTimeout, "accessTimeout");
   }
 
   /** A new builder with the defaults. */
@@ -205,6 +209,18 @@ public final class ClientOptions {
     return platform;
   }
 
+  /**
+   * The access endpoint asked before connecting, if set: see {@link Builder#accessUrl(java.net.URI)}.
+   */
+  public Optional<java.net.URI> accessUrl() {
+    return Optional.ofNullable(accessUrl);
+  }
+
+  /** How long the access endpoint may take to answer (default 2 s); past it the own addresses are used. */
+  public Duration accessTimeout() {
+    return accessTimeout;
+  }
+
   private static Duration positive(Duration d, String name) {
     Objects.requireNonNull(d, name);
     if (d.isNegative() || d.isZero()) {
@@ -240,6 +256,8 @@ public final class ClientOptions {
     private java.net.InetAddress localAddress;
     private String clientVersion = "insync-java/0.1";
     private String platform = "";
+    private java.net.URI accessUrl;
+    private Duration accessTimeout = Duration.ofSeconds(2);
 
     private Builder() {}
 
@@ -416,6 +434,32 @@ public final class ClientOptions {
     public Builder platform(String p) {
       this.platform = Objects.requireNonNull(p, "platform");
       if (p.length() > 32) throw new IllegalArgumentException("platform is longer than 32 characters");
+      return this;
+    }
+
+    /**
+     * An access endpoint (a node's {@code GET /insync/access}, e.g. {@code
+     * http://10.0.0.5:8558/insync/access?user=alice}; behind a load balancer in a deployment): asked at
+     * {@link InsyncClient#connect()} and before each reconnect, its gateways are tried in the order it
+     * gives (the client's IDC first, the least loaded first, draining nodes left out), then the addresses
+     * given here. A gateway named by a {@code Redirect} is tried before asking again. If the endpoint does
+     * not answer within {@link #accessTimeout(Duration)}, answers an error or names no gateway, the client
+     * uses its own addresses: the endpoint is an optimisation, never a single point of failure.
+     *
+     * @throws IllegalArgumentException if {@code url} is not http or https
+     */
+    public Builder accessUrl(java.net.URI url) {
+      Objects.requireNonNull(url, "accessUrl");
+      if (!"http".equals(url.getScheme()) && !"https".equals(url.getScheme())) {
+        throw new IllegalArgumentException("accessUrl must be http:// or https:// (was " + url + ")");
+      }
+      this.accessUrl = url;
+      return this;
+    }
+
+    /** How long the access endpoint may take to answer (default 2 s). */
+    public Builder accessTimeout(Duration d) {
+      this.accessTimeout = d;
       return this;
     }
 

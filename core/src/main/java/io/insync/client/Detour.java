@@ -39,6 +39,25 @@ final class Detour {
     targets.addAll(parsed);
   }
 
+  /**
+   * The access endpoint offered {@code ordered} ({@code host:port} each, best first): tried in that order,
+   * before the client's own addresses (malformed ones and a gateway being avoided are skipped).
+   */
+  void offered(List<String> ordered) {
+    targets.clear();
+    for (String s : ordered) {
+      InetSocketAddress a = parse(s);
+      if (a != null && !key(a).equals(avoid) && targets.stream().noneMatch(p -> key(p).equals(key(a)))) {
+        targets.add(a);
+      }
+    }
+  }
+
+  /** Whether a gateway named by a Redirect or offered by the access endpoint is still to be tried. */
+  boolean hasTargets() {
+    return !targets.isEmpty();
+  }
+
   /** The next gateway the Redirect named that was not tried yet, or null. */
   InetSocketAddress nextTarget() {
     return targets.poll();

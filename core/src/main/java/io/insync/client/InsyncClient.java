@@ -132,6 +132,12 @@ public final class InsyncClient implements AutoCloseable {
   private final SyncCursor cursor;
   private final AckThrottle acks;
   private final Detour detour = new Detour();
+  /** The access endpoint, or null: asked before a (re)connect ({@link ClientOptions#accessUrl()}). */
+  private final AccessLookup access;
+  /** The access endpoint was asked since the last authenticated connection. */
+  private boolean accessAsked;
+  /** Counts access lookups, so that the answer of one overtaken by a close or a newer attempt is ignored. */
+  private long lookups;
 
   // --- confined to `loop` ---
   private State state = State.IDLE;
@@ -152,6 +158,7 @@ public final class InsyncClient implements AutoCloseable {
     this.options = options;
     this.listener = new SafeListener(options.listener());
     this.addresses = options.addresses();
+    this.access = options.accessUrl().map(u -> new AccessLookup(u, options.accessTimeout())).orElse(null);
     this.ownGroup = options.eventLoopGroup().isEmpty();
     this.group = options.eventLoopGroup()
         .orElseGet(() -> new NioEventLoopGroup(1, new DefaultThreadFactory("insync-client", true)));
@@ -578,7 +585,40 @@ public final class InsyncClient implements AutoCloseable {
     return state == State.READY && channel != null;
   }
 
+  /**
+   * The next connection attempt; first, once per reconnect and unless a Redirect named gateways still to
+   * try, the access endpoint is asked for the gateways to try (its answer, or none, then the own addresses).
+   */
   private void startAttempt() {
+    if (access == null || accessAsked || detour.hasTargets()) {
+      connectNext();
+      return;
+    }
+    accessAsked = true;
+    state = State.CONNECTING;
+    closingError = null;
+    long lookup = ++lookups;
+    access.fetch().whenComplete((gateways, err) -> {
+      try {
+        loop.execute(() -> {
+          if (lookup != lookups || state != State.CONNECTING || channel != null) {
+            return; // closed, or overtaken meanwhile
+          }
+          if (err != null) {
+            LOG.log(System.Logger.Level.DEBUG, "insync access endpoint {0} did not answer ({1}): using the "
+                + "configured addresses", access.uri(), err.toString());
+          } else {
+            detour.offered(gateways);
+          }
+          connectNext();
+        });
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        // the event loop is shut down: the client is closed
+      }
+    });
+  }
+
+  private void connectNext() {
     InetSocketAddress address = nextAddress();
     current = address;
     state = State.CONNECTING;
@@ -648,6 +688,7 @@ public final class InsyncClient implements AutoCloseable {
     connected = true;
     plan.onAuthenticated();
     detour.onAuthenticated();
+    accessAsked = false;
     lastAuthOk = ok;
     listener.onConnected(ok);
     drainWaiters().forEach(w -> w.complete(ok));

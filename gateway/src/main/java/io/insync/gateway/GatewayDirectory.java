@@ -147,15 +147,24 @@ public final class GatewayDirectory {
    * been told of it yet.
    */
   public CompletionStage<List<Entry>> others() {
+    return read(false);
+  }
+
+  /** The gateways of every member that is Up, this node's own included (access routing, {@link AccessRouting}). */
+  public CompletionStage<List<Entry>> all() {
+    return read(true);
+  }
+
+  private CompletionStage<List<Entry>> read(boolean withSelf) {
     CompletionStage<Replicator.GetResponse<LWWMap<String, String>>> answer = AskPattern.ask(replicator,
         (ActorRef<Replicator.GetResponse<LWWMap<String, String>>> replyTo) ->
             new Replicator.Get<>(KEY, Replicator.readLocal(), replyTo),
         writeTimeout, system.scheduler());
     return answer.thenApply(r -> r instanceof Replicator.GetSuccess<LWWMap<String, String>> ok
-        ? others(ok.dataValue().getEntries()) : List.of()); // NotFound: no node has published yet
+        ? entries(ok.dataValue().getEntries(), withSelf) : List.of()); // NotFound: no node has published yet
   }
 
-  private List<Entry> others(Map<String, String> now) {
+  private List<Entry> entries(Map<String, String> now, boolean withSelf) {
     List<Entry> out = new ArrayList<>();
     java.util.Set<String> up = new java.util.HashSet<>(upOthers);
     if (!frozen) {
@@ -166,7 +175,7 @@ public final class GatewayDirectory {
       }
     }
     for (String node : orderedNodes(now)) {
-      if (!up.contains(node) || node.equals(selfNode)) continue;
+      if (!up.contains(node) || !withSelf && node.equals(selfNode)) continue; // up has this node only if not leaving
       String value = now.get(node);
       int nl = value.indexOf('\n');
       out.add(nl < 0 ? new Entry(node, value, "") : new Entry(node, value.substring(0, nl), value.substring(nl + 1)));

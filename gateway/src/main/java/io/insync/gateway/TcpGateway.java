@@ -64,6 +64,8 @@ public final class TcpGateway implements AutoCloseable {
   private final Set<Channel> live = ConcurrentHashMap.newKeySet();
   /** Session actor names are unique in the JVM: several gateways may share one actor system (tests). */
   private static final AtomicLong ids = new AtomicLong();
+  /** The Redirect of an operator's drain, sent to every connection that opens while it is set; or null. */
+  private volatile Envelope drainRedirect;
   private Channel tcpServer;
   private Channel wsServer;
 
@@ -229,6 +231,33 @@ public final class TcpGateway implements AutoCloseable {
     return done;
   }
 
+  /**
+   * An operator's drain ({@link AccessRouting}): from now on every new connection is sent {@code redirect}
+   * at once, and each connection open now gets it at its own moment, spread evenly over {@code spread}
+   * (the first at once), so that the clients of this node arrive elsewhere gradually. Unlike a leave, the
+   * listeners stay open and nothing is closed: clients move by themselves. Returns how many connections
+   * are told; {@link #endRedirect()} stops the sends not yet made.
+   */
+  public int redirectOver(Envelope redirect, Duration spread) {
+    drainRedirect = redirect;
+    List<Channel> channels = new ArrayList<>(live);
+    long step = channels.isEmpty() ? 0 : spread.toNanos() / channels.size();
+    for (int i = 0; i < channels.size(); i++) {
+      Channel ch = channels.get(i);
+      boss.schedule(() -> {
+        if (drainRedirect == redirect && ch.isActive()) ch.writeAndFlush(redirect);
+      }, step * i, TimeUnit.NANOSECONDS);
+    }
+    log.info("draining: sending Redirect to {} connections over {} ms (naming {})", channels.size(),
+        spread.toMillis(), redirect.getRedirect().getTcpList());
+    return channels.size();
+  }
+
+  /** The drain is undone: new connections are served again, the Redirects not yet sent are not sent. */
+  public void endRedirect() {
+    drainRedirect = null;
+  }
+
   /** How long a drain waits, after the grace, for the connections it closed to be gone. */
   private static final long CLOSE_WAIT_MILLIS = 1_000;
   private static final long DRAIN_POLL_MILLIS = 20;
@@ -310,6 +339,8 @@ public final class TcpGateway implements AutoCloseable {
       live.add(channel);
       session = system.systemActorOf(Session.create(new Connection(ctx.channel(), flow), deps),
           "session-" + ids.incrementAndGet(), Props.empty());
+      Envelope drain = drainRedirect;
+      if (drain != null) channel.writeAndFlush(drain); // this node is draining: go elsewhere
     }
 
     @Override

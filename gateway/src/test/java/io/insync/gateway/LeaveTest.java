@@ -88,7 +88,7 @@ class LeaveTest {
     }
   }
 
-  private static void waitForConnections(TcpGateway gateway, int n) throws InterruptedException {
+  static void waitForConnections(TcpGateway gateway, int n) throws InterruptedException {
     long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
     while (gateway.openConnections() < n && System.nanoTime() < until) Thread.sleep(5);
     assertEquals(n, gateway.openConnections());

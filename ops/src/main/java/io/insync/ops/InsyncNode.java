@@ -6,6 +6,7 @@ import io.insync.cluster.UserSharding;
 import io.insync.core.auth.TokenSigner;
 import io.insync.core.codec.Envelopes;
 import io.insync.cluster.flags.FlagStore;
+import io.insync.gateway.AccessRouting;
 import io.insync.gateway.FlaggedSyncPage;
 import io.insync.gateway.GatewayDirectory;
 import io.insync.gateway.GatewaySettings;
@@ -94,7 +95,10 @@ public final class InsyncNode implements AutoCloseable {
           new Session.Deps(gs, users, TokenSigner.fromSecret(gs.tokenSecret()), Presence.start(system), flags,
               FlaggedSyncPage.fromConfig(config)));
       InetSocketAddress bound = gateway.start();
-      leaveGracefully(system, gateway, gs, bound);
+      GatewayDirectory directory = GatewayDirectory.start(system, Duration.ofSeconds(2));
+      leaveGracefully(system, directory, gateway, gs, bound);
+      // GET /insync/access and admin drain: the ordered gateway list, and this node's drain
+      management.access(AccessRouting.start(system, directory, gateway));
       // GET /insync/connections asks every node's counter through the Receptionist
       NodeConnections.register(system, gateway::openConnections);
       management.insyncReady();
@@ -120,9 +124,8 @@ public final class InsyncNode implements AutoCloseable {
    * {@code cluster-sharding-shutdown-region}; entities resume elsewhere from their journals.
    * Also publishes this node's client addresses in the directory.
    */
-  private static void leaveGracefully(ActorSystem<?> system, TcpGateway gateway, GatewaySettings gs,
-      InetSocketAddress tcp) {
-    GatewayDirectory directory = GatewayDirectory.start(system, Duration.ofSeconds(2));
+  private static void leaveGracefully(ActorSystem<?> system, GatewayDirectory directory, TcpGateway gateway,
+      GatewaySettings gs, InetSocketAddress tcp) {
     String host = gs.leave().advertiseHost().isEmpty() ? tcp.getHostString() : gs.leave().advertiseHost();
     String ws = gateway.webSocketAddress()
         .map(a -> "ws://" + hostPort(host, a.getPort()) + gateway.webSocketPath()).orElse("");

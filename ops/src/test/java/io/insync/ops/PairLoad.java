@@ -54,6 +54,11 @@ final class PairLoad implements AutoCloseable {
   });
 
   PairLoad(String run, int pairs, int... ports) {
+    this(run, pairs, null, ports);
+  }
+
+  /** With {@code access} (a node's {@code /insync/access}, or null) asked before each connect. */
+  PairLoad(String run, int pairs, java.net.URI access, int... ports) {
     for (int i = 0; i < 2 * pairs; i++) users.add("p" + i + "-" + run);
     for (String u : users) {
       ClientOptions.Builder b = ClientOptions.builder().keepSendOrder(true)
@@ -75,6 +80,7 @@ final class PairLoad implements AutoCloseable {
             }
           });
       for (int p : ports) b.address("127.0.0.1", p);
+      if (access != null) b.accessUrl(java.net.URI.create(access + "?user=" + u));
       clients.put(u, InsyncClient.create(b.build()));
     }
   }

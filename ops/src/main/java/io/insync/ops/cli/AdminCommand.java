@@ -31,7 +31,8 @@ import picocli.CommandLine.Spec;
     description = "Cluster administration over a node's management HTTP (default http://127.0.0.1:8558).",
     subcommands = {AdminCommand.Members.class, AdminCommand.Leave.class, AdminCommand.Down.class,
         AdminCommand.Shards.class, AdminCommand.User.class, AdminCommand.Connections.class,
-        AdminCommand.Passivate.class, AdminCommand.Alerts.class, AdminCommand.Flags.class})
+        AdminCommand.Passivate.class, AdminCommand.Alerts.class, AdminCommand.Flags.class,
+        AdminCommand.Access.class, AdminCommand.Drain.class})
 final class AdminCommand implements Runnable {
   @Spec CommandSpec spec;
 
@@ -578,6 +579,83 @@ final class AdminCommand implements Runnable {
     private static String csv(Object list) {
       if (!(list instanceof List<?> l) || l.isEmpty()) return "-";
       return String.join(",", l.stream().map(String::valueOf).toList());
+    }
+  }
+
+  @Command(name = "access", mixinStandardHelpOptions = true,
+      description = "The gateways a client is sent to, in order: its IDC first, then the least loaded; draining "
+          + "nodes left out (GET /insync/access, what the SDK's access URL asks).")
+  static final class Access extends Call {
+    @Option(names = "--user", paramLabel = "U", description = "the client's user id (checked; SETs do not change the answer yet)")
+    String user;
+
+    @Option(names = "--idc", paramLabel = "DC", description = "the client's IDC (default: the asked node's)")
+    String idc;
+
+    @Override
+    HttpRequest.Builder request() {
+      StringBuilder q = new StringBuilder();
+      if (user != null) q.append("user=").append(URLEncoder.encode(user.strip(), StandardCharsets.UTF_8));
+      if (idc != null) q.append(q.length() > 0 ? "&" : "").append("idc=").append(URLEncoder.encode(idc.strip(), StandardCharsets.UTF_8));
+      return get("/insync/access" + (q.length() > 0 ? "?" + q : ""));
+    }
+
+    @Override
+    void table(Object json, PrintWriter out) {
+      Map<?, ?> m = json instanceof Map<?, ?> mm ? mm : Map.of();
+      List<String[]> rows = new ArrayList<>();
+      rows.add(new String[] {"#", "NODE", "TCP", "WEBSOCKET", "IDC", "CONNECTIONS"});
+      int i = 1;
+      for (Map<?, ?> g : maps(m.get("gateways"))) {
+        rows.add(new String[] {Integer.toString(i++), str(g.get("node")), str(g.get("tcp")), str(g.get("websocket")),
+            str(g.get("idc")), str(g.get("connections"))});
+      }
+      printTable(rows, out);
+      List<?> draining = m.get("draining") instanceof List<?> l ? l : List.of();
+      out.println("idc: " + str(m.get("idc")) + "   draining: "
+          + (draining.isEmpty() ? "none" : String.join(", ", draining.stream().map(String::valueOf).toList())));
+    }
+  }
+
+  @Command(name = "drain", mixinStandardHelpOptions = true,
+      description = "Move a node's clients away before it stops: it sends each a Redirect, spread over --over, and "
+          + "the access routing leaves it out; --cancel undoes it (POST or DELETE /insync/nodes/N/drain; needs "
+          + "the token). Watch `admin connections` fall to 0, then stop the node.")
+  static final class Drain extends Call {
+    @Option(names = "--node", required = true, paramLabel = "N",
+        description = "the member: its address (pekko://insync@127.0.0.1:25520) or host:port (127.0.0.1:25520)")
+    String node;
+
+    @Option(names = "--over", paramLabel = "D",
+        description = "spread the Redirects over this long, e.g. 30s, 2m (default: the node's "
+            + "insync.gateway.access.drain-spread, 30s)")
+    String over;
+
+    @Option(names = "--cancel", description = "undo the drain: the node serves new clients again")
+    boolean cancel;
+
+    @Override
+    HttpRequest.Builder request() {
+      if (node == null || node.isBlank()) throw new IllegalArgumentException("--node needs a member address");
+      if (cancel && over != null) throw new IllegalArgumentException("--over and --cancel do not go together");
+      URI uri = target.uri("/insync/nodes/" + URLEncoder.encode(node.strip(), StandardCharsets.UTF_8).replace("+", "%20")
+          + "/drain");
+      HttpRequest.Builder b = HttpRequest.newBuilder(uri).header("Accept", "application/json");
+      if (cancel) {
+        b.DELETE();
+      } else {
+        String form = over == null ? "" : "over=" + URLEncoder.encode(over.strip(), StandardCharsets.UTF_8);
+        b.header("Content-Type", "application/x-www-form-urlencoded")
+            .POST(HttpRequest.BodyPublishers.ofString(form, StandardCharsets.UTF_8));
+      }
+      String token = target.token();
+      if (token != null) b.header("Authorization", "Bearer " + token);
+      return b;
+    }
+
+    @Override
+    void table(Object json, PrintWriter out) {
+      out.println(json instanceof Map<?, ?> m && m.get("message") != null ? m.get("message") : json);
     }
   }
 

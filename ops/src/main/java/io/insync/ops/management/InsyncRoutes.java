@@ -7,6 +7,7 @@ import io.insync.cluster.flags.FlagStore;
 import io.insync.ops.alerts.KamonAlerts;
 import io.insync.ops.alerts.Webhook;
 import io.insync.core.Ids;
+import io.insync.gateway.AccessRouting;
 import io.insync.ops.bench.JsonOut;
 import io.insync.persistence.group.GroupEntity;
 import io.insync.persistence.user.UserEntity;
@@ -57,6 +58,7 @@ public final class InsyncRoutes extends AllDirectives {
   private final AtomicBoolean ready = new AtomicBoolean();
   private volatile KamonAlerts.Started alerts;
   private volatile FlagStore flags;
+  private volatile AccessRouting access;
 
   /** @param timeout how long a route waits for an entity or for the other nodes ({@code insync.management.ask-timeout}) */
   public InsyncRoutes(ActorSystem<?> system, Duration timeout) {
@@ -79,9 +81,125 @@ public final class InsyncRoutes extends AllDirectives {
     this.flags = flags;
   }
 
+  /** This node's access routing, for {@code /insync/access} and the drain routes (started after this port). */
+  public void access(AccessRouting access) {
+    this.access = access;
+  }
+
   /** Every insync route, under {@code /insync}. */
   public Route route() {
-    return pathPrefix("insync", () -> concat(users(), shards(), connections(), alertsRoute(), flagsRoute()));
+    return pathPrefix("insync", () -> concat(users(), shards(), connections(), alertsRoute(), flagsRoute(),
+        accessRoute(), nodesRoute()));
+  }
+
+  // ================================================================ access routing
+
+  /**
+   * {@code GET /insync/access[?user=U][&idc=D]}: the gateways a client should use, in order (WeChat's GSLB):
+   * those of IDC {@code D} (default: this node's) first, then the least loaded, draining nodes left out. The
+   * user keeps the order of equally loaded gateways stable for that user (a random one spreads anonymous
+   * clients); it does not choose the IDC yet: SETs with a home IDC are not built.
+   */
+  private Route accessRoute() {
+    return path("access", () -> get(() -> parameterOptional("user", user -> parameterOptional("idc", idc -> {
+      if (user.isPresent() && userIdProblem(user.get()).isPresent()) return badRequest(userIdProblem(user.get()).get());
+      if (idc.isPresent() && idc.get().isBlank()) return badRequest("idc is empty: leave it out for this node's IDC");
+      AccessRouting a = access;
+      if (a == null || !ready.get()) return notReady();
+      String dc = idc.map(String::strip).orElse(a.selfIdc());
+      long tieBreak = user.map(u -> (long) u.hashCode()).orElseGet(() -> java.util.concurrent.ThreadLocalRandom.current().nextLong());
+      return completeWithFuture(a.route(dc, tieBreak).thenCombine(a.drainingNodes(), (gateways, draining) -> gateways.isEmpty()
+              ? message(503, "no gateway to offer: every node is draining, or none has published its gateway yet")
+              : json(200, accessJson(user.orElse(null), dc, gateways, draining)))
+          .exceptionally(e -> message(503, "the access routing did not answer: " + NodeHealthChecks.rootMessage(e))));
+    }))));
+  }
+
+  /** {@code GET /insync/access}'s answer. */
+  static String accessJson(String user, String idc, List<AccessRouting.Gateway> gateways, List<String> draining) {
+    List<JsonOut> list = new ArrayList<>();
+    for (AccessRouting.Gateway g : gateways) {
+      list.add(new JsonOut().put("node", g.node()).put("tcp", g.tcp()).put("websocket", g.webSocket().isEmpty() ? null
+          : g.webSocket()).put("idc", g.idc()).put("connections", g.connections()));
+    }
+    return new JsonOut().put("user", user).put("idc", idc).putArray("gateways", list)
+        .putRaw("draining", strings(draining)).toString();
+  }
+
+  /**
+   * {@code POST /insync/nodes/{node}/drain} (form field {@code over}, e.g. {@code 30s}; default {@code
+   * insync.gateway.access.drain-spread}): the node sends each of its clients a {@code Redirect}, spread over
+   * that time, and every node's access answer leaves it out. {@code DELETE} on the same path undoes it. The
+   * node is its cluster address or its {@code host:port}. Both are writes: they need the token.
+   */
+  private Route nodesRoute() {
+    return pathPrefix("nodes", () -> path(PathMatchers.segment().slash("drain"), given -> concat(
+        post(() -> formFieldOptional("over", over -> drain(given, over))),
+        delete(() -> undrain(given)))));
+  }
+
+  private Route drain(String given, Optional<String> over) {
+    AccessRouting a = access;
+    if (a == null || !ready.get()) return notReady();
+    Duration spread;
+    try {
+      spread = over.isPresent() ? spread(over.get()) : a.defaultSpread();
+    } catch (IllegalArgumentException e) {
+      return badRequest(e.getMessage());
+    }
+    Optional<org.apache.pekko.cluster.Member> member = a.member(given);
+    if (member.isEmpty()) return complete(noMember(given));
+    org.apache.pekko.cluster.Member m = member.get();
+    String node = m.address().toString();
+    if (m.status() != org.apache.pekko.cluster.MemberStatus.up()) {
+      return complete(message(409, node + " is " + m.status() + ", not Up: only an Up node can be drained"));
+    }
+    CompletionStage<HttpResponse> answer = a.route(m.dataCenter()).thenCompose(gateways -> {
+      if (gateways.stream().noneMatch(g -> !g.node().equals(node))) {
+        return CompletableFuture.completedFuture(message(409, "draining " + node + " would leave its clients no "
+            + "other gateway (no other node is Up, serving and not draining): start another node first"));
+      }
+      return a.drain(m, spread).thenApply(everywhere -> json(202, new JsonOut().put("node", node).put("draining", true)
+          .put("over_ms", spread.toMillis()).put("everywhere", everywhere)
+          .put("message", node + " is draining: it redirects its clients over " + spread.toMillis() + " ms"
+              + (everywhere ? "" : " (not every node took the change in time: gossip carries it on)")
+              + "; watch GET /insync/connections").toString()));
+    });
+    return completeWithFuture(answer.exceptionally(e -> message(503, "the drain was not written: "
+        + NodeHealthChecks.rootMessage(e))));
+  }
+
+  private Route undrain(String given) {
+    AccessRouting a = access;
+    if (a == null || !ready.get()) return notReady();
+    Optional<org.apache.pekko.cluster.Member> member = a.member(given);
+    if (member.isEmpty()) return complete(noMember(given));
+    String node = member.get().address().toString();
+    return completeWithFuture(a.cancel(member.get()).handle((everywhere, e) -> e != null
+        ? message(503, "the drain was not undone: " + NodeHealthChecks.rootMessage(e))
+        : json(200, new JsonOut().put("node", node).put("draining", false).put("everywhere", everywhere)
+            .put("message", node + " is not draining: it serves new clients again").toString())));
+  }
+
+  private static HttpResponse noMember(String given) {
+    return message(404, "no member " + given + " (GET /cluster/members lists them): give its address, e.g. "
+        + "pekko://insync@127.0.0.1:25520, or its host:port");
+  }
+
+  /** A drain's window: {@code 500ms}, {@code 30s}, {@code 5m}; from 0 to 1 hour. */
+  static Duration spread(String over) {
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\s*(\\d{1,9})\\s*(ms|s|m)\\s*").matcher(over);
+    if (!m.matches()) {
+      throw new IllegalArgumentException("over must be a duration like 500ms, 30s or 5m (was '" + over + "')");
+    }
+    long n = Long.parseLong(m.group(1));
+    Duration d = switch (m.group(2)) {
+      case "ms" -> Duration.ofMillis(n);
+      case "s" -> Duration.ofSeconds(n);
+      default -> Duration.ofMinutes(n);
+    };
+    if (d.compareTo(Duration.ofHours(1)) > 0) throw new IllegalArgumentException("over is at most 1 hour (was " + over + ")");
+    return d;
   }
 
   // ================================================================ flags

@@ -108,6 +108,11 @@ public final class ManagementServer {
     insync.flags(flags);
   }
 
+  /** Gives {@code /insync/access} and {@code /insync/nodes/N/drain} this node's access routing. */
+  public void access(io.insync.gateway.AccessRouting access) {
+    insync.access(access);
+  }
+
   /** Turns the {@code /insync} routes on (they answer 503 until the node serves clients). */
   public void insyncReady() {
     insync.markReady();

@@ -120,4 +120,40 @@ class AdminCommandTest {
     // the execution-exception handler prints to System.err; the exit code is what matters here
     assertEquals(1, cli.execute("admin", "members", "--url", "ftp://x"));
   }
+
+  @Test
+  void accessTableListsTheGatewaysInOrder() {
+    StringWriter s = new StringWriter();
+    new AdminCommand.Access().table(MiniJson.parse("{\"user\":null,\"idc\":\"default\",\"gateways\":["
+        + "{\"node\":\"pekko://insync@127.0.0.1:25521\",\"tcp\":\"127.0.0.1:7420\",\"websocket\":null,\"idc\":\"default\",\"connections\":0},"
+        + "{\"node\":\"pekko://insync@127.0.0.1:25522\",\"tcp\":\"127.0.0.1:7430\",\"websocket\":\"ws://127.0.0.1:7431/sync\",\"idc\":\"default\",\"connections\":4}],"
+        + "\"draining\":[\"pekko://insync@127.0.0.1:25520\"]}"), new PrintWriter(s, true));
+    assertEquals("""
+        #  NODE                            TCP             WEBSOCKET                 IDC      CONNECTIONS
+        1  pekko://insync@127.0.0.1:25521  127.0.0.1:7420  -                         default  0
+        2  pekko://insync@127.0.0.1:25522  127.0.0.1:7430  ws://127.0.0.1:7431/sync  default  4
+        idc: default   draining: pekko://insync@127.0.0.1:25520
+        """, s.toString());
+  }
+
+  @Test
+  void drainPostsTheWindowAndCancelDeletes() {
+    AdminCommand.Drain drain = new AdminCommand.Drain();
+    new picocli.CommandLine(drain).parseArgs("--node", "pekko://insync@127.0.0.1:25520", "--over", "10s", "--token", "t");
+    java.net.http.HttpRequest post = drain.request().build();
+    assertEquals("POST", post.method());
+    assertEquals("http://127.0.0.1:8558/insync/nodes/pekko%3A%2F%2Finsync%40127.0.0.1%3A25520/drain", post.uri().toString());
+    assertEquals("over=10s".length(), post.bodyPublisher().orElseThrow().contentLength());
+    assertEquals("Bearer t", post.headers().firstValue("Authorization").orElseThrow());
+
+    AdminCommand.Drain cancel = new AdminCommand.Drain();
+    new picocli.CommandLine(cancel).parseArgs("--node", "127.0.0.1:25520", "--cancel");
+    java.net.http.HttpRequest delete = cancel.request().build();
+    assertEquals("DELETE", delete.method());
+    assertEquals("http://127.0.0.1:8558/insync/nodes/127.0.0.1%3A25520/drain", delete.uri().toString());
+
+    AdminCommand.Drain both = new AdminCommand.Drain();
+    new picocli.CommandLine(both).parseArgs("--node", "127.0.0.1:25520", "--cancel", "--over", "5s");
+    assertThrows(IllegalArgumentException.class, both::request);
+  }
 }

@@ -66,4 +66,31 @@ class InsyncRoutesTest {
         + "{\"node\":\"pekko://insync@127.0.0.1:25521\",\"connections\":null,\"error\":\"no answer within 5000 ms\"}],"
         + "\"total\":3}", json);
   }
+
+  @Test
+  void accessAnswerListsTheGatewaysInTheirOrderAndTheDrainingNodes() {
+    String json = InsyncRoutes.accessJson("alice", "dc1", List.of(
+        new io.insync.gateway.AccessRouting.Gateway("pekko://insync@127.0.0.1:25521", "127.0.0.1:7420",
+            "ws://127.0.0.1:7421/sync", "dc1", 2),
+        new io.insync.gateway.AccessRouting.Gateway("pekko://insync@127.0.0.1:25522", "127.0.0.1:7430", "", "dc2", 0)),
+        List.of("pekko://insync@127.0.0.1:25520"));
+    assertEquals("{\"user\":\"alice\",\"idc\":\"dc1\",\"gateways\":["
+        + "{\"node\":\"pekko://insync@127.0.0.1:25521\",\"tcp\":\"127.0.0.1:7420\",\"websocket\":\"ws://127.0.0.1:7421/sync\","
+        + "\"idc\":\"dc1\",\"connections\":2},"
+        + "{\"node\":\"pekko://insync@127.0.0.1:25522\",\"tcp\":\"127.0.0.1:7430\",\"websocket\":null,\"idc\":\"dc2\","
+        + "\"connections\":0}],\"draining\":[\"pekko://insync@127.0.0.1:25520\"]}", json);
+  }
+
+  @Test
+  void aDrainWindowIsMillisecondsSecondsOrMinutesUpToAnHour() {
+    assertEquals(java.time.Duration.ofMillis(500), InsyncRoutes.spread("500ms"));
+    assertEquals(java.time.Duration.ofSeconds(30), InsyncRoutes.spread(" 30s "));
+    assertEquals(java.time.Duration.ofMinutes(60), InsyncRoutes.spread("60m"));
+    assertEquals(java.time.Duration.ZERO, InsyncRoutes.spread("0s"));
+    for (String bad : List.of("", "30", "-1s", "2h", "61m", "1.5s", "abc")) {
+      IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+          () -> InsyncRoutes.spread(bad), bad);
+      assertTrue(e.getMessage().contains("over"), e.getMessage());
+    }
+  }
 }
