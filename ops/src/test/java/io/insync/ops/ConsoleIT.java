@@ -220,17 +220,27 @@ class ConsoleIT {
     Optional<Path> found = onPath();
     if (found.isPresent()) return found;
     if (!"root".equals(System.getProperty("user.name"))) return Optional.empty();
-    try {
-      Process p = new ProcessBuilder("apt-get", "install", "-y", "-q", "chromium").redirectErrorStream(true)
-          .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-      if (!p.waitFor(600, TimeUnit.SECONDS)) {
-        p.destroyForcibly();
-        return Optional.empty();
-      }
-    } catch (IOException e) {
-      return Optional.empty();
+    // the package lists may be missing or old on a fresh machine: refreshed once if the first try fails
+    if (apt("install", "-y", "-q", "chromium") || apt("update", "-q") && apt("install", "-y", "-q", "chromium")) {
+      return onPath();
     }
-    return onPath();
+    return Optional.empty();
+  }
+
+  /** {@code apt-get args}, bounded by 5 minutes; whether it succeeded. */
+  private static boolean apt(String... args) throws InterruptedException {
+    List<String> cmd = new ArrayList<>(List.of("apt-get"));
+    cmd.addAll(List.of(args));
+    try {
+      Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+      if (!p.waitFor(300, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        return false;
+      }
+      return p.exitValue() == 0;
+    } catch (IOException e) {
+      return false;
+    }
   }
 
   private static Optional<Path> onPath() {
