@@ -77,6 +77,8 @@ public final class InsyncNode implements AutoCloseable {
       FlagStore flags = FlagStore.start(system);
       management.flags(flags);
       management.alerts(KamonAlerts.start(system, NodeMetrics.current().isPresent(), flags));
+      // the console's live figures: every node's sends, syncs and latency per metrics tick
+      if (NodeMetrics.current().isPresent()) management.stats(io.insync.ops.alerts.NodeStats.start(system));
       if (config.getStringList("pekko.cluster.seed-nodes").isEmpty()
           && !config.getBoolean("insync.management.bootstrap.enabled")) {
         cluster.manager().tell(Join.create(cluster.selfMember().address()));

@@ -59,6 +59,7 @@ class UpIT {
       assertTrue(out.contains("TCP SYNC   127.0.0.1:" + port), out);
       assertTrue(out.contains("WebSocket  ws://127.0.0.1:" + wsPort + "/sync"), out);
       assertTrue(out.contains("  management http://127.0.0.1:" + management + "\n"), out);
+      assertTrue(out.contains("  console    http://127.0.0.1:" + management + "/console/\n"), out);
 
       try (TestDevice alice = new TestDevice("alice", "phone", port).connect();
           TestDevice bob = new TestDevice("bob", "laptop", port).connect()) {

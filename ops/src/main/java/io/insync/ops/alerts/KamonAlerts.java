@@ -142,6 +142,11 @@ public final class KamonAlerts implements MetricReporter {
 
   /** The snapshot's metrics the rules name, in base units. */
   MetricTick toTick(PeriodSnapshot s) {
+    return toTick(s, metrics);
+  }
+
+  /** The snapshot's metrics named in {@code metrics}, in base units (seconds for times). */
+  static MetricTick toTick(PeriodSnapshot s, Set<String> metrics) {
     List<MetricTick.Series> counters = new ArrayList<>();
     for (MetricSnapshot<?, Object> m : CollectionConverters.asJava(s.counters())) {
       if (!metrics.contains(m.name())) continue;
@@ -157,14 +162,14 @@ public final class KamonAlerts implements MetricReporter {
       }
     }
     List<MetricTick.Dist> dists = new ArrayList<>();
-    addDistributions(s.histograms(), dists);
-    addDistributions(s.timers(), dists);
-    addDistributions(s.rangeSamplers(), dists);
+    addDistributions(s.histograms(), dists, metrics);
+    addDistributions(s.timers(), dists, metrics);
+    addDistributions(s.rangeSamplers(), dists, metrics);
     return new MetricTick(s.from().toEpochMilli(), s.to().toEpochMilli(), counters, gauges, dists);
   }
 
-  private <S extends Metric.Settings> void addDistributions(
-      scala.collection.immutable.Seq<MetricSnapshot<S, Distribution>> seq, List<MetricTick.Dist> out) {
+  private static <S extends Metric.Settings> void addDistributions(
+      scala.collection.immutable.Seq<MetricSnapshot<S, Distribution>> seq, List<MetricTick.Dist> out, Set<String> metrics) {
     for (MetricSnapshot<S, Distribution> m : CollectionConverters.asJava(seq)) {
       if (!metrics.contains(m.name())) continue;
       double scale = m.settings().unit().magnitude().scaleFactor();

@@ -99,6 +99,7 @@ final class UpCommand implements Callable<Integer> {
     n.webSocketAddress().ifPresent(ws -> System.out.println(
         "  WebSocket  ws://" + ws.getHostString() + ":" + ws.getPort() + n.webSocketPath()));
     System.out.println("  management " + n.managementUrl());
+    System.out.println("  console    " + n.managementUrl() + "/console/");
     metrics.ifPresent(m -> System.out.println("  metrics    " + m.prometheusUrl()));
     System.out.println("  Cassandra  " + cassandra.host() + ":" + cassandra.nativePort() + " (log: " + cassandra.systemLog() + ")");
     System.out.println("  try:       bin/insync send --from alice --to bob --text hi ; bin/insync sync --user bob");

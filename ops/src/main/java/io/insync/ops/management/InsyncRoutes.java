@@ -59,6 +59,7 @@ public final class InsyncRoutes extends AllDirectives {
   private volatile KamonAlerts.Started alerts;
   private volatile FlagStore flags;
   private volatile AccessRouting access;
+  private volatile io.insync.ops.alerts.NodeStats stats;
 
   /** @param timeout how long a route waits for an entity or for the other nodes ({@code insync.management.ask-timeout}) */
   public InsyncRoutes(ActorSystem<?> system, Duration timeout) {
@@ -86,10 +87,59 @@ public final class InsyncRoutes extends AllDirectives {
     this.access = access;
   }
 
+  /** The nodes' live figures, for {@code GET /insync/stats} (none when metrics are off here). */
+  public void stats(io.insync.ops.alerts.NodeStats stats) {
+    this.stats = stats;
+  }
+
   /** Every insync route, under {@code /insync}. */
   public Route route() {
     return pathPrefix("insync", () -> concat(users(), shards(), connections(), alertsRoute(), flagsRoute(),
-        accessRoute(), nodesRoute()));
+        accessRoute(), nodesRoute(), statsRoute()));
+  }
+
+  // ================================================================ stats
+
+  /**
+   * {@code GET /insync/stats}: every member's latest figures over one metrics tick (sends, send errors and syncs
+   * per second; send p50/p99 and Notify p99 in ms, null when nothing was measured), and the cluster's sums (the
+   * worst p99). The console's charts poll it.
+   */
+  private Route statsRoute() {
+    return path("stats", () -> get(() -> {
+      if (!ready.get()) return notReady();
+      io.insync.ops.alerts.NodeStats s = stats;
+      if (s == null) {
+        return complete(json(200, new JsonOut().put("metrics", false).putArray("nodes", List.of())
+            .put("message", "metrics are off on this node (insync.metrics.enabled): no live figures").toString()));
+      }
+      long interval = system.settings().config().hasPath("kamon.metric.tick-interval")
+          ? system.settings().config().getDuration("kamon.metric.tick-interval").toMillis() : 0;
+      return completeWithFuture(s.all(timeout).handle((all, e) -> e == null ? json(200, statsJson(all, interval))
+          : message(503, "the node stats did not answer: " + NodeHealthChecks.rootMessage(e))));
+    }));
+  }
+
+  /** {@code GET /insync/stats}'s answer (public for the stats' own tests). */
+  public static String statsJson(List<io.insync.ops.alerts.NodeStats.NodePoint> all, long intervalMs) {
+    List<JsonOut> nodes = new ArrayList<>();
+    double sends = 0;
+    double errors = 0;
+    double syncs = 0;
+    double p99 = Double.NaN;
+    for (io.insync.ops.alerts.NodeStats.NodePoint n : all) {
+      io.insync.ops.alerts.NodeStats.Point p = n.point();
+      nodes.add(new JsonOut().put("node", n.node()).put("at", p.at()).put("sends_per_s", p.sendsPerSecond())
+          .put("send_errors_per_s", p.sendErrorsPerSecond()).put("syncs_per_s", p.syncsPerSecond())
+          .put("send_p50_ms", p.sendP50Ms()).put("send_p99_ms", p.sendP99Ms()).put("notify_p99_ms", p.notifyP99Ms()));
+      sends += p.sendsPerSecond();
+      errors += p.sendErrorsPerSecond();
+      syncs += p.syncsPerSecond();
+      if (!Double.isNaN(p.sendP99Ms())) p99 = Double.isNaN(p99) ? p.sendP99Ms() : Math.max(p99, p.sendP99Ms());
+    }
+    return new JsonOut().put("metrics", true).put("interval_ms", intervalMs).putArray("nodes", nodes)
+        .put("cluster", new JsonOut().put("sends_per_s", sends).put("send_errors_per_s", errors)
+            .put("syncs_per_s", syncs).put("send_p99_ms", p99)).toString();
   }
 
   // ================================================================ access routing

@@ -76,7 +76,8 @@ public final class ManagementServer {
     Route pekkoRoutes = management.getRoutes(s -> s.withReadOnly(false));
     InsyncRoutes insync = new InsyncRoutes(system, config.getDuration("insync.management.ask-timeout"));
     // one Guard around both, so insync's writes get the same bearer check as Pekko Management's
-    Route routes = new Guard(auth).wrap(org.apache.pekko.http.javadsl.server.Directives.concat(pekkoRoutes, insync.route()));
+    Route routes = new Guard(auth).wrap(org.apache.pekko.http.javadsl.server.Directives.concat(pekkoRoutes, insync.route(),
+        new ConsoleRoutes().route()));
     String host = settings.getHttpEffectiveBindHostname();
     int port = settings.getHttpEffectiveBindPort();
     ServerBinding binding;
@@ -111,6 +112,11 @@ public final class ManagementServer {
   /** Gives {@code /insync/access} and {@code /insync/nodes/N/drain} this node's access routing. */
   public void access(io.insync.gateway.AccessRouting access) {
     insync.access(access);
+  }
+
+  /** Gives {@code GET /insync/stats} (and so the console's charts) the nodes' live figures. */
+  public void stats(io.insync.ops.alerts.NodeStats stats) {
+    insync.stats(stats);
   }
 
   /** Turns the {@code /insync} routes on (they answer 503 until the node serves clients). */

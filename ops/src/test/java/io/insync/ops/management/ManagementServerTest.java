@@ -113,4 +113,23 @@ class ManagementServerTest {
     HttpResponse<String> right = send("POST", "/insync/users/alice/passivate", "Bearer unit-test-token-0123456789");
     assertEquals(503, right.statusCode(), right.body());
   }
+
+  @Test
+  void theConsoleIsServedFromTheJarWithItsContentTypes() throws Exception {
+    HttpResponse<String> page = send("GET", "/console/", null);
+    assertEquals(200, page.statusCode());
+    assertTrue(page.headers().firstValue("Content-Type").orElse("").startsWith("text/html"), page.headers().toString());
+    assertTrue(page.body().contains("<title>insync console</title>") && page.body().contains("console.js"), page.body());
+    HttpResponse<String> js = send("GET", "/console/console.js", null);
+    assertEquals(200, js.statusCode());
+    assertTrue(js.headers().firstValue("Content-Type").orElse("").contains("javascript"), js.headers().toString());
+    assertTrue(js.body().contains("/insync/stats"), "the script polls the stats");
+    HttpResponse<String> css = send("GET", "/console/console.css", null);
+    assertTrue(css.headers().firstValue("Content-Type").orElse("").startsWith("text/css"), css.headers().toString());
+    HttpResponse<String> bare = send("GET", "/console", null);
+    assertEquals(301, bare.statusCode(), "the bare path moves to the directory, so that relative assets resolve");
+    assertEquals("/console/", bare.headers().firstValue("Location").orElse(""));
+    assertEquals(404, send("GET", "/console/nope.js", null).statusCode());
+    assertEquals(503, send("GET", "/insync/stats", null).statusCode(), "the stats answer once the node is ready");
+  }
 }
