@@ -158,19 +158,20 @@ final class LocalCluster {
     }
   }
 
-  /** Waits for every node's ready line; fails (with the node's last lines) if one exits first or is late. */
-  void awaitReady(Duration timeout) throws Exception {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    for (Node n : nodes) {
-      long left = deadline - System.nanoTime();
-      try {
-        n.ready.get(Math.max(1, left), TimeUnit.NANOSECONDS);
-      } catch (java.util.concurrent.TimeoutException e) {
-        throw new IllegalStateException("node " + n.index + " was not ready within " + timeout.toSeconds() + " s; see "
-            + n.log + lastLines(n.log));
-      } catch (java.util.concurrent.ExecutionException e) {
-        throw (Exception) e.getCause();
-      }
+  /** Waits for one node's ready line, within {@code timeout}; fails (with its last lines) if it exits first or is late. */
+  void awaitReady(Node n, Duration timeout) throws Exception {
+    awaitReady(n, timeout, System.nanoTime() + timeout.toNanos());
+  }
+
+  private void awaitReady(Node n, Duration timeout, long deadline) throws Exception {
+    long left = deadline - System.nanoTime();
+    try {
+      n.ready.get(Math.max(1, left), TimeUnit.NANOSECONDS);
+    } catch (java.util.concurrent.TimeoutException e) {
+      throw new IllegalStateException("node " + n.index + " was not ready within " + timeout.toSeconds() + " s; see "
+          + n.log + lastLines(n.log));
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw (Exception) e.getCause();
     }
   }
 

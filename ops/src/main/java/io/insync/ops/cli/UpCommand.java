@@ -143,8 +143,11 @@ final class UpCommand implements Callable<Integer> {
         if (node.config != null) args.addAll(List.of("--config", node.config.getAbsolutePath()));
         LocalCluster.Node n = local.start(i, p, List.of("-Xmx" + nodeHeap), args, logs.resolve("node-" + i + ".log"));
         System.out.println("starting node " + i + " (pid " + n.process.pid() + ", log " + n.log + ") ...");
+        System.out.flush();
+        // one after the other: several JVMs starting at once on a small machine delay each other's
+        // heartbeats past the failure detector, and the split brain resolver breaks the young cluster up
+        local.awaitReady(n, Duration.ofSeconds(180));
       }
-      local.awaitReady(Duration.ofSeconds(180));
     } catch (Exception e) {
       Runtime.getRuntime().removeShutdownHook(hook);
       local.stopAll();

@@ -46,6 +46,7 @@ public final class Readiness {
   private final Duration total;
   private final Duration probeTimeout;
   private final Duration pause;
+  private final Supplier<String> stopped;
 
   /**
    * @param total        the time all conditions together may take
@@ -53,23 +54,38 @@ public final class Readiness {
    * @param pause        the pause between tries
    */
   public Readiness(Clock clock, Duration total, Duration probeTimeout, Duration pause) {
+    this(clock, total, probeTimeout, pause, () -> null);
+  }
+
+  /**
+   * @param stopped asked before every try: a reason when waiting can never succeed any more (the node
+   *                was removed from the cluster, its actor system stopped), null while it still can.
+   *                Waiting then fails at once instead of running into the deadline.
+   */
+  public Readiness(Clock clock, Duration total, Duration probeTimeout, Duration pause, Supplier<String> stopped) {
     this.clock = clock;
     this.total = total;
     this.deadline = clock.nanoTime() + total.toNanos();
     this.probeTimeout = probeTimeout;
     this.pause = pause;
+    this.stopped = stopped;
   }
 
   /**
    * Blocks until {@code probe} holds; returns how long that took.
    *
    * @throws IllegalStateException when the deadline passes first (the message names the condition
-   *                               and the last reason it did not hold)
+   *                               and the last reason it did not hold), or at once when the
+   *                               {@code stopped} check gives a reason
    */
   public Duration await(String condition, Probe probe) throws InterruptedException {
     long t0 = clock.nanoTime();
     String lastReason = "never answered";
     for (int attempt = 1; ; attempt++) {
+      String why = stopped.get();
+      if (why != null) {
+        throw new IllegalStateException("will never be ready: " + why + " (while waiting: " + condition + ")");
+      }
       long left = deadline - clock.nanoTime();
       if (left <= 0) {
         throw new IllegalStateException("not ready within " + total.toSeconds() + " s: " + condition

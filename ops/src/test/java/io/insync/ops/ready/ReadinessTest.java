@@ -60,4 +60,17 @@ class ReadinessTest {
     assertTrue(e.getMessage().contains("no coordinator"), e.getMessage());
     assertTrue(clock.now <= 1_000 + Duration.ofMillis(1100).toNanos(), "gave up at the shared deadline");
   }
+
+  @Test
+  void aNodeThatCanNeverBeReadyStopsWaitingAtOnce() {
+    ManualClock clock = new ManualClock();
+    AtomicInteger tries = new AtomicInteger();
+    Readiness r = new Readiness(clock, Duration.ofSeconds(180), Duration.ofMillis(1), Duration.ofMillis(100),
+        () -> tries.get() >= 2 ? "removed from the cluster (Down)" : null);
+    IllegalStateException e = assertThrows(IllegalStateException.class,
+        () -> r.await("this node is Up", Readiness.holds(() -> tries.incrementAndGet() < 0)));
+    assertEquals(2, tries.get(), "no try after the node was removed");
+    assertTrue(e.getMessage().contains("removed from the cluster"), e.getMessage());
+    assertTrue(clock.now < 1_000 + Duration.ofSeconds(1).toNanos(), "did not wait for the 180 s deadline");
+  }
 }
