@@ -86,13 +86,15 @@ public final class InsyncNode implements AutoCloseable {
       NodeProbes probes = new NodeProbes(system, config.getDuration("insync.node.ready-probe-timeout"));
       UserRefs users = awaitReady(readiness, probes, system);
       GatewaySettings gs = GatewaySettings.fromConfig(config);
+      TokenSigner tokens = GatewaySettings.tokenSigner(config);
+      log.info("tokens: accepting v2 keys and v1 as listed: {}", tokens.keyIds());
       if (TokenSigner.DEV_SECRET.equals(gs.tokenSecret())) {
         log.warn("tokens are signed with the development secret: anyone can sign in as anyone. "
             + "Set INSYNC_TOKEN_SECRET (insync.gateway.token-secret) for any real deployment.");
       }
       checkLeaveGrace(system, gs);
       TcpGateway gateway = new TcpGateway(system,
-          new Session.Deps(gs, users, TokenSigner.fromSecret(gs.tokenSecret()), Presence.start(system), flags,
+          new Session.Deps(gs, users, tokens, Presence.start(system), flags,
               FlaggedSyncPage.fromConfig(config)));
       InetSocketAddress bound = gateway.start();
       GatewayDirectory directory = GatewayDirectory.start(system, Duration.ofSeconds(2));
