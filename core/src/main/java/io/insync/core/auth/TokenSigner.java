@@ -210,39 +210,12 @@ public final class TokenSigner {
       throw new InvalidTokenException("unknown key");
     }
 
-    String signed = token.substring(0, token.lastIndexOf('.'));
-    if (!MessageDigest.isEqual(mac(key, signed), signature)) {
-      throw new InvalidTokenException("bad signature");
-    }
-    String user = new String(userBytes, StandardCharsets.UTF_8);
-    if (!Ids.isValidUserId(user)) {
-      throw new InvalidTokenException("invalid user id");
-    }
-    String device = new String(deviceBytes, StandardCharsets.UTF_8);
-    if (!Ids.isValidDeviceId(device)) {
-      throw new InvalidTokenException("invalid device id");
-    }
-    Instant expiresAt = Instant.ofEpochSecond(expiry);
-    if (!now.isBefore(expiresAt)) {
-      throw new InvalidTokenException("expired");
-    }
-    return new Claims(user, device, expiresAt);
+    return claims(token, key, signature, userBytes, deviceBytes, 0, expiry, now, V1_KEY_ID);
   }
 
-  private Claims verifyV2(String token, String[] parts, Instant now) throws InvalidTokenException {
-    String keyId = parts[1];
-    if (!KEY_ID.matcher(keyId).matches()) {
-      throw new InvalidTokenException("malformed");
-    }
-    byte[] userBytes = decode(parts[2]);
-    byte[] deviceBytes = decode(parts[3]);
-    long issued = parseEpochSeconds(parts[4]);
-    long expiry = parseEpochSeconds(parts[5]);
-    byte[] signature = decode(parts[6]);
-    SecretKeySpec k = keys.get(keyId);
-    if (k == null) {
-      throw new InvalidTokenException("unknown key");
-    }
+  /** The rest of a check once the token is parsed and its key found: signature, ids, issue time, expiry. */
+  private static Claims claims(String token, SecretKeySpec k, byte[] signature, byte[] userBytes, byte[] deviceBytes,
+      long issued, long expiry, Instant now, String keyId) throws InvalidTokenException {
     String signed = token.substring(0, token.lastIndexOf('.'));
     if (!MessageDigest.isEqual(mac(k, signed), signature)) {
       throw new InvalidTokenException("bad signature");
@@ -263,6 +236,23 @@ public final class TokenSigner {
       throw new InvalidTokenException("expired");
     }
     return new Claims(user, device, expiresAt, keyId, Instant.ofEpochSecond(issued));
+  }
+
+  private Claims verifyV2(String token, String[] parts, Instant now) throws InvalidTokenException {
+    String keyId = parts[1];
+    if (!KEY_ID.matcher(keyId).matches()) {
+      throw new InvalidTokenException("malformed");
+    }
+    byte[] userBytes = decode(parts[2]);
+    byte[] deviceBytes = decode(parts[3]);
+    long issued = parseEpochSeconds(parts[4]);
+    long expiry = parseEpochSeconds(parts[5]);
+    byte[] signature = decode(parts[6]);
+    SecretKeySpec k = keys.get(keyId);
+    if (k == null) {
+      throw new InvalidTokenException("unknown key");
+    }
+    return claims(token, k, signature, userBytes, deviceBytes, issued, expiry, now, keyId);
   }
 
   private static String b64(String s) {
