@@ -6,6 +6,7 @@ import io.insync.cluster.UserSharding;
 import io.insync.core.auth.TokenSigner;
 import io.insync.core.codec.Envelopes;
 import io.insync.cluster.flags.FlagStore;
+import io.insync.cluster.auth.Revocations;
 import io.insync.gateway.AccessRouting;
 import io.insync.gateway.FlaggedSyncPage;
 import io.insync.gateway.GatewayDirectory;
@@ -76,6 +77,9 @@ public final class InsyncNode implements AutoCloseable {
       // feature flags: this node's copy of the replicated map, read by the gateway and the management routes
       FlagStore flags = FlagStore.start(system);
       management.flags(flags);
+      // bans and token revocations: checked at every Auth, and closing the sessions they refuse
+      Revocations revocations = Revocations.start(system);
+      management.revocations(revocations);
       management.alerts(KamonAlerts.start(system, NodeMetrics.current().isPresent(), flags));
       if (config.getStringList("pekko.cluster.seed-nodes").isEmpty()
           && !config.getBoolean("insync.management.bootstrap.enabled")) {
@@ -95,7 +99,7 @@ public final class InsyncNode implements AutoCloseable {
       checkLeaveGrace(system, gs);
       TcpGateway gateway = new TcpGateway(system,
           new Session.Deps(gs, users, tokens, Presence.start(system), flags,
-              FlaggedSyncPage.fromConfig(config)));
+              FlaggedSyncPage.fromConfig(config), revocations));
       InetSocketAddress bound = gateway.start();
       GatewayDirectory directory = GatewayDirectory.start(system, Duration.ofSeconds(2));
       leaveGracefully(system, directory, gateway, gs, bound);
