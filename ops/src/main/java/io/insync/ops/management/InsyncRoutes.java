@@ -281,9 +281,11 @@ public final class InsyncRoutes extends AllDirectives {
 
   static JsonOut revocationJson(io.insync.cluster.auth.Revocation r) {
     boolean ban = r.kind() == io.insync.cluster.auth.Revocation.Kind.BAN;
-    return new JsonOut().put("kind", ban ? "ban" : "revoke").put("user", r.user()).put("device", r.device())
-        .put("at", r.at()).put(ban ? "until" : "issued_before", ban && r.until() == 0 ? null : (Long) r.until())
-        .put("who", r.who()).put("reason", r.reason());
+    JsonOut out = new JsonOut().put("kind", ban ? "ban" : "revoke").put("user", r.user()).put("device", r.device())
+        .put("at", r.at());
+    if (ban && r.until() == 0) out.putRaw("until", "null"); // until lifted
+    else out.put(ban ? "until" : "issued_before", r.until());
+    return out.put("who", r.who()).put("reason", r.reason());
   }
 
   private static void checkFields(Map<String, String> form, List<String> known) {
