@@ -68,9 +68,9 @@ public record Revocation(Kind kind, String user, String device, long at, long un
     long issued = issuedAt.toEpochMilli();
     for (Revocation r : new Revocation[] {entries.get(key(Kind.REVOKE, user, null)),
         entries.get(key(Kind.REVOKE, user, device))}) {
-      // issue times are whole seconds: a token issued in the very second of the cut-off is still accepted, so
-      // that a client given a new token right after a revocation is not refused
-      if (r != null && issued < r.until - r.until % 1000) {
+      // issue times are whole seconds: a token issued in the very second of the cut-off is refused too (it may
+      // have been issued before the revocation); a token issued from the next second on is accepted
+      if (r != null && issued < r.until - r.until % 1000 + 1000) {
         return Optional.of("token revoked (issued before " + Instant.ofEpochMilli(r.until)
             + "; get a new one)" + (r.reason.isEmpty() ? "" : ": " + r.reason));
       }
