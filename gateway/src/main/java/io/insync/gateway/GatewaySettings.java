@@ -82,6 +82,22 @@ public record GatewaySettings(
   /** {@code insync.gateway.retry-after}, in milliseconds. */
   public record RetryAfter(int nodeBusy, int authRefused, int entityTimeout, int stashFull, int gatewayFull) {}
 
+  /**
+   * The token verifier of {@code root}'s {@code insync.gateway}: the v2 key ring of {@code token-keys} (signing
+   * with {@code token-signing-key}) and v1 tokens under {@code token-secret} unless it is empty.
+   *
+   * @throws IllegalArgumentException naming the key when the keys are malformed or there is none at all
+   */
+  public static io.insync.core.auth.TokenSigner tokenSigner(Config root) {
+    Config c = root.getConfig("insync.gateway");
+    try {
+      return io.insync.core.auth.TokenSigner.keyRing(io.insync.core.auth.TokenSigner.parseKeys(c.getString("token-keys")),
+          c.getString("token-signing-key"), c.getString("token-secret"));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("insync.gateway.token-keys / token-signing-key / token-secret: " + e.getMessage(), e);
+    }
+  }
+
   public static GatewaySettings fromConfig(Config root) {
     Config c = root.getConfig("insync.gateway");
     Config bp = c.getConfig("backpressure");

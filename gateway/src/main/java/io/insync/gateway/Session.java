@@ -1,5 +1,6 @@
 package io.insync.gateway;
 
+import io.insync.cluster.auth.RevocationView;
 import io.insync.cluster.flags.FlagView;
 import io.insync.core.Ids;
 import io.insync.core.auth.InvalidTokenException;
@@ -71,7 +72,8 @@ public final class Session extends ExtensibleBehavior<Object> {
   private enum AuthTimedOut implements Msg { INSTANCE }
 
   /** Who the session is, from the accepted Auth; {@code startedAt} rides on every Connect. */
-  private record Device(String user, String device, long startedAt) {}
+  /** Who this session is, since when, and the issue time of the token it authenticated with. */
+  private record Device(String user, String device, long startedAt, java.time.Instant tokenIssuedAt) {}
 
   private record AuthDone(long requestId, Device who, UserEntity.Connected connected, Throwable failure)
       implements Msg {}
@@ -91,7 +93,7 @@ public final class Session extends ExtensibleBehavior<Object> {
    * {@code presence} this node's directory of authenticated sessions.
    */
   public record Deps(GatewaySettings settings, UserRefs users, TokenSigner tokens, Admission admission, Clock clock,
-      Presence presence, FlagView flags, FlaggedSyncPage syncPage) {
+      Presence presence, FlagView flags, FlaggedSyncPage syncPage, RevocationView revocations) {
     /** With a directory of its own that no entity asks (tests, a gateway without a cluster). */
     public Deps(GatewaySettings settings, UserRefs users, TokenSigner tokens) {
       this(settings, users, tokens, new Presence());
@@ -104,7 +106,14 @@ public final class Session extends ExtensibleBehavior<Object> {
     /** {@code flags}: this node's copy of the feature flags; {@code syncPage}: the behaviour behind one of them. */
     public Deps(GatewaySettings settings, UserRefs users, TokenSigner tokens, Presence presence, FlagView flags,
         FlaggedSyncPage syncPage) {
-      this(settings, users, tokens, new Admission(settings.admission()), Clock.systemUTC(), presence, flags, syncPage);
+      this(settings, users, tokens, presence, flags, syncPage, RevocationView.NONE);
+    }
+
+    /** {@code revocations}: this node's copy of the bans and token revocations. */
+    public Deps(GatewaySettings settings, UserRefs users, TokenSigner tokens, Presence presence, FlagView flags,
+        FlaggedSyncPage syncPage, RevocationView revocations) {
+      this(settings, users, tokens, new Admission(settings.admission()), Clock.systemUTC(), presence, flags, syncPage,
+          revocations);
     }
   }
 
@@ -242,6 +251,11 @@ public final class Session extends ExtensibleBehavior<Object> {
     } catch (InvalidTokenException e) {
       return authRefused(requestId, ErrorCode.AUTH_FAILED, e.getMessage(), 0, null);
     }
+    Optional<String> revoked = deps.revocations().refusal(claims.user(), claims.device(), claims.issuedAt(),
+        deps.clock().instant());
+    if (revoked.isPresent()) {
+      return authRefused(requestId, ErrorCode.AUTH_FAILED, revoked.get(), 0, null);
+    }
     // checked before a place in Admission is taken: a refusal here must not keep one
     if (env.getAuth().getPlatform().length() > 32) {
       return authRefused(requestId, ErrorCode.BAD_REQUEST, "platform is longer than 32 characters", 0, null);
@@ -253,7 +267,7 @@ public final class Session extends ExtensibleBehavior<Object> {
     authTimer.cancel();
     authTimer = null;
     // the moment this session's Auth was accepted: its Connect and its presence entry carry it
-    Device who = new Device(claims.user(), claims.device(), deps.clock().millis());
+    Device who = new Device(claims.user(), claims.device(), deps.clock().millis(), claims.issuedAt());
     // in the directory before the Connect is sent: an entity starting in between finds it there
     deps.presence().register(who.user(), who.device(), pushes, who.startedAt());
     String platform = env.getAuth().getPlatform();
@@ -277,6 +291,8 @@ public final class Session extends ExtensibleBehavior<Object> {
       return authRefused(d.requestId(), d.connected().refused(), d.connected().reason(), 0, d.who());
     }
     InsyncMetrics.auth("ok");
+    // from now on a ban or revocation arriving closes this session
+    deps.revocations().admitted(d.who().user(), d.who().device(), d.who().tokenIssuedAt(), pushes);
     latestSeq = Math.max(latestSeq, d.connected().latestSeq());
     conn.reply(Wire.authOk(d.requestId(), d.who().user(), d.who().device(), d.connected(),
         deps.settings().heartbeatSeconds()));
@@ -570,7 +586,10 @@ public final class Session extends ExtensibleBehavior<Object> {
    */
   private Behavior<Object> leave(Device who) {
     if (authTimer != null) authTimer.cancel();
-    if (who != null) deps.presence().unregister(who.user(), pushes);
+    if (who != null) {
+      deps.presence().unregister(who.user(), pushes);
+      deps.revocations().gone(who.user(), pushes);
+    }
     return Behaviors.same();
   }
 }

@@ -51,6 +51,12 @@ final class GatewayFixture implements AutoCloseable {
   /** With feature flags: {@code flags} as the node's copy, {@code syncPage} the behaviour behind one. */
   GatewayFixture(ActorTestKit kit, Transport transport, String overrides, io.insync.cluster.flags.FlagView flags,
       FlaggedSyncPage syncPage) throws InterruptedException {
+    this(kit, transport, overrides, flags, syncPage, io.insync.cluster.auth.RevocationView.NONE);
+  }
+
+  /** With {@code revocations} as the node's copy of the bans and token revocations. */
+  GatewayFixture(ActorTestKit kit, Transport transport, String overrides, io.insync.cluster.flags.FlagView flags,
+      FlaggedSyncPage syncPage, io.insync.cluster.auth.RevocationView revocations) throws InterruptedException {
     this.transport = transport;
     // one attempt per entity ask unless a test asks for retries (tests hold commands unanswered on purpose)
     Config config = ConfigFactory.parseString("insync.gateway { port = 0 \n websocket.port = 0 \n"
@@ -69,7 +75,8 @@ final class GatewayFixture implements AutoCloseable {
         return routes;
       }
     };
-    gateway = new TcpGateway(kit.system(), new Session.Deps(settings, refs, TOKENS, presence, flags, syncPage));
+    gateway = new TcpGateway(kit.system(), new Session.Deps(settings, refs, TOKENS, presence, flags, syncPage,
+        revocations));
     address = gateway.start();
     wsAddress = gateway.webSocketAddress().orElse(null);
   }

@@ -2,6 +2,7 @@ package io.insync.gateway;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
 import java.time.Duration;
@@ -37,5 +38,20 @@ class GatewaySettingsTest {
     assertThrows(IllegalArgumentException.class, () -> GatewaySettings.fromConfig(ConfigFactory
         .parseString("insync.gateway.backpressure { max-outstanding = 8, resume-outstanding = 8 }")
         .withFallback(ConfigFactory.load())));
+  }
+
+  @Test
+  void theTokenKeyRingComesFromTokenKeysAndTheV1Secret() {
+    assertEquals(java.util.List.of("v1"), GatewaySettings.tokenSigner(ConfigFactory.load()).keyIds(), "by default v1 only");
+    var ring = GatewaySettings.tokenSigner(ConfigFactory.parseString(
+        "insync.gateway { token-keys = \"k1=a,k2=b\", token-signing-key = k2, token-secret = \"\" }")
+        .withFallback(ConfigFactory.load()));
+    assertEquals(java.util.List.of("k1", "k2"), ring.keyIds());
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> GatewaySettings.tokenSigner(
+        ConfigFactory.parseString("insync.gateway { token-keys = \"k1\" }").withFallback(ConfigFactory.load())));
+    assertTrue(e.getMessage().startsWith("insync.gateway.token-keys"), e.getMessage());
+    assertThrows(IllegalArgumentException.class, () -> GatewaySettings.tokenSigner(
+        ConfigFactory.parseString("insync.gateway { token-keys = \"\", token-secret = \"\" }").withFallback(ConfigFactory.load())),
+        "no key at all");
   }
 }

@@ -6,6 +6,7 @@ import io.insync.cluster.UserSharding;
 import io.insync.core.auth.TokenSigner;
 import io.insync.core.codec.Envelopes;
 import io.insync.cluster.flags.FlagStore;
+import io.insync.cluster.auth.Revocations;
 import io.insync.gateway.AccessRouting;
 import io.insync.gateway.FlaggedSyncPage;
 import io.insync.gateway.GatewayDirectory;
@@ -76,6 +77,9 @@ public final class InsyncNode implements AutoCloseable {
       // feature flags: this node's copy of the replicated map, read by the gateway and the management routes
       FlagStore flags = FlagStore.start(system);
       management.flags(flags);
+      // bans and token revocations: checked at every Auth, and closing the sessions they refuse
+      Revocations revocations = Revocations.start(system);
+      management.revocations(revocations);
       management.alerts(KamonAlerts.start(system, NodeMetrics.current().isPresent(), flags));
       // the console's live figures: every node's sends, syncs and latency per metrics tick
       if (NodeMetrics.current().isPresent()) management.stats(io.insync.ops.alerts.NodeStats.start(system));
@@ -89,14 +93,16 @@ public final class InsyncNode implements AutoCloseable {
       NodeProbes probes = new NodeProbes(system, config.getDuration("insync.node.ready-probe-timeout"));
       UserRefs users = awaitReady(readiness, probes, system);
       GatewaySettings gs = GatewaySettings.fromConfig(config);
+      TokenSigner tokens = GatewaySettings.tokenSigner(config);
+      log.info("tokens: accepting v2 keys and v1 as listed: {}", tokens.keyIds());
       if (TokenSigner.DEV_SECRET.equals(gs.tokenSecret())) {
         log.warn("tokens are signed with the development secret: anyone can sign in as anyone. "
             + "Set INSYNC_TOKEN_SECRET (insync.gateway.token-secret) for any real deployment.");
       }
       checkLeaveGrace(system, gs);
       TcpGateway gateway = new TcpGateway(system,
-          new Session.Deps(gs, users, TokenSigner.fromSecret(gs.tokenSecret()), Presence.start(system), flags,
-              FlaggedSyncPage.fromConfig(config)));
+          new Session.Deps(gs, users, tokens, Presence.start(system), flags,
+              FlaggedSyncPage.fromConfig(config), revocations));
       InetSocketAddress bound = gateway.start();
       GatewayDirectory directory = GatewayDirectory.start(system, Duration.ofSeconds(2));
       leaveGracefully(system, directory, gateway, gs, bound);

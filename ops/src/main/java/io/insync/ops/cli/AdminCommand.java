@@ -32,7 +32,8 @@ import picocli.CommandLine.Spec;
     subcommands = {AdminCommand.Members.class, AdminCommand.Leave.class, AdminCommand.Down.class,
         AdminCommand.Shards.class, AdminCommand.User.class, AdminCommand.Connections.class,
         AdminCommand.Passivate.class, AdminCommand.Alerts.class, AdminCommand.Flags.class,
-        AdminCommand.Access.class, AdminCommand.Drain.class})
+        AdminCommand.Access.class, AdminCommand.Drain.class, AdminCommand.Ban.class, AdminCommand.Unban.class,
+        AdminCommand.Revoke.class, AdminCommand.Revocations.class})
 final class AdminCommand implements Runnable {
   @Spec CommandSpec spec;
 
@@ -656,6 +657,107 @@ final class AdminCommand implements Runnable {
     @Override
     void table(Object json, PrintWriter out) {
       out.println(json instanceof Map<?, ?> m && m.get("message") != null ? m.get("message") : json);
+    }
+  }
+
+  /** A write of a form on a user ({@code /insync/users/U/...}), with the bearer token and the audit name. */
+  abstract static class UserWrite extends Call {
+    @picocli.CommandLine.Parameters(index = "0", paramLabel = "U", description = "the user id")
+    String user;
+
+    @Option(names = "--reason", paramLabel = "TEXT", description = "why (kept with the entry, at most 200 characters)")
+    String reason;
+
+    @Option(names = "--who", paramLabel = "NAME", description = "who the entry names (default: $USER)")
+    String who;
+
+    /** {@code key=value} URL-encoded, or "" when there is no value. */
+    static String formField(String key, String value) {
+      return value == null ? "" : key + "=" + URLEncoder.encode(value.strip(), StandardCharsets.UTF_8);
+    }
+
+    HttpRequest.Builder write(String method, String path, String form) {
+      StringBuilder f = new StringBuilder(form);
+      if (reason != null) f.append(f.length() > 0 ? "&" : "").append("reason=").append(URLEncoder.encode(reason, StandardCharsets.UTF_8));
+      HttpRequest.Builder b = HttpRequest.newBuilder(target.uri(userPath(user) + path)).header("Accept", "application/json")
+          .header("Content-Type", "application/x-www-form-urlencoded")
+          .method(method, HttpRequest.BodyPublishers.ofString(f.toString(), StandardCharsets.UTF_8));
+      String w = who != null && !who.isBlank() ? who : System.getenv("USER");
+      if (w != null && !w.isBlank()) b.header("X-Insync-Who", w.strip());
+      String token = target.token();
+      if (token != null) b.header("Authorization", "Bearer " + token);
+      return b;
+    }
+
+    @Override
+    void table(Object json, PrintWriter out) {
+      out.println(json instanceof Map<?, ?> m && m.get("message") != null ? m.get("message") : json);
+    }
+  }
+
+  @Command(name = "ban", mixinStandardHelpOptions = true,
+      description = "Ban a user: every session of theirs is closed on every node within seconds and every token "
+          + "refused until the ban ends or is lifted (POST /insync/users/U/ban; needs the token).")
+  static final class Ban extends UserWrite {
+    @Option(names = "--for", paramLabel = "D", description = "for this long, e.g. 30m, 12h, 7d (default: until `admin unban`)")
+    String duration;
+
+    @Override
+    HttpRequest.Builder request() {
+      return write("POST", "/ban", formField("for", duration));
+    }
+  }
+
+  @Command(name = "unban", mixinStandardHelpOptions = true,
+      description = "Lift a user's ban (DELETE /insync/users/U/ban; needs the token).")
+  static final class Unban extends UserWrite {
+    @Override
+    HttpRequest.Builder request() {
+      return write("DELETE", "/ban", "");
+    }
+  }
+
+  @Command(name = "revoke", mixinStandardHelpOptions = true,
+      description = "Revoke a user's tokens (or one device's) issued until now: their sessions are closed on every "
+          + "node within seconds; tokens issued later work (POST /insync/users/U/revoke; needs the token).")
+  static final class Revoke extends UserWrite {
+    @Option(names = "--device", paramLabel = "D", description = "only this device's tokens (default: every device's)")
+    String device;
+
+    @Override
+    HttpRequest.Builder request() {
+      return write("POST", "/revoke", formField("device", device));
+    }
+  }
+
+  @Command(name = "revocations", mixinStandardHelpOptions = true,
+      description = "The bans and token revocations in force, as the asked node's copy has them (GET /insync/revocations).")
+  static final class Revocations extends Call {
+    @Override
+    HttpRequest.Builder request() {
+      return get("/insync/revocations");
+    }
+
+    @Override
+    void table(Object json, PrintWriter out) {
+      Map<?, ?> m = json instanceof Map<?, ?> mm ? mm : Map.of();
+      List<Map<?, ?>> all = maps(m.get("revocations"));
+      if (all.isEmpty()) {
+        out.println("no bans or revocations");
+        return;
+      }
+      List<String[]> rows = new ArrayList<>();
+      rows.add(new String[] {"KIND", "USER", "DEVICE", "SINCE", "UNTIL / ISSUED BEFORE", "WHO", "REASON"});
+      for (Map<?, ?> r : all) {
+        Object end = r.containsKey("until") ? r.get("until") : r.get("issued_before");
+        rows.add(new String[] {str(r.get("kind")), str(r.get("user")), str(r.get("device")), time(r.get("at")),
+            end == null ? "lifted by unban" : time(end), str(r.get("who")), str(r.get("reason")).isEmpty() ? "-" : str(r.get("reason"))});
+      }
+      printTable(rows, out);
+    }
+
+    private static String time(Object ms) {
+      return ms instanceof Number n ? java.time.Instant.ofEpochMilli(n.longValue()).toString() : "-";
     }
   }
 

@@ -3,7 +3,6 @@ package io.insync.ops.cli;
 import io.insync.client.ClientListener;
 import io.insync.client.ClientOptions;
 import io.insync.client.InsyncClient;
-import io.insync.core.auth.TokenSigner;
 import io.insync.protocol.AuthOk;
 import io.insync.protocol.Item;
 import io.insync.protocol.ItemKind;
@@ -28,14 +27,8 @@ abstract class ClientCommands {
       converter = DurationConverter.class)
   Duration timeout;
 
-  String secret() {
-    if (secret != null) return secret;
-    String env = System.getenv("INSYNC_TOKEN_SECRET");
-    return env != null && !env.isEmpty() ? env : TokenSigner.DEV_SECRET;
-  }
-
   String token(String user, String device) {
-    return TokenSigner.fromSecret(secret()).sign(user, device, Instant.now().plus(Duration.ofHours(24)));
+    return CliTokens.signer(secret).sign(user, device, Instant.now().plus(Duration.ofHours(24)));
   }
 
   List<InetSocketAddress> addresses() {

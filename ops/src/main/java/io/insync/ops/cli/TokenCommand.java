@@ -1,6 +1,5 @@
 package io.insync.ops.cli;
 
-import io.insync.core.auth.TokenSigner;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.Callable;
@@ -18,17 +17,13 @@ final class TokenCommand implements Callable<Integer> {
       description = "valid for this long (default ${DEFAULT-VALUE})")
   Duration ttl;
 
-  @Option(names = "--secret", description = "signing secret (default: $INSYNC_TOKEN_SECRET or the dev secret)")
+  @Option(names = "--secret", description = "sign a v1 token with this secret (default: a v2 token with the key "
+      + "$INSYNC_TOKEN_SIGNING_KEY of $INSYNC_TOKEN_KEYS if set, else v1 with $INSYNC_TOKEN_SECRET or the dev secret)")
   String secret;
 
   @Override
   public Integer call() {
-    String s = secret;
-    if (s == null) {
-      String env = System.getenv("INSYNC_TOKEN_SECRET");
-      s = env != null && !env.isEmpty() ? env : TokenSigner.DEV_SECRET;
-    }
-    System.out.println(TokenSigner.fromSecret(s).sign(user, device, Instant.now().plus(ttl)));
+    System.out.println(CliTokens.signer(secret).sign(user, device, Instant.now().plus(ttl)));
     return 0;
   }
 }

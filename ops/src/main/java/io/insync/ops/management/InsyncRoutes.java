@@ -60,6 +60,7 @@ public final class InsyncRoutes extends AllDirectives {
   private volatile FlagStore flags;
   private volatile AccessRouting access;
   private volatile io.insync.ops.alerts.NodeStats stats;
+  private volatile io.insync.cluster.auth.Revocations revocations;
 
   /** @param timeout how long a route waits for an entity or for the other nodes ({@code insync.management.ask-timeout}) */
   public InsyncRoutes(ActorSystem<?> system, Duration timeout) {
@@ -92,10 +93,15 @@ public final class InsyncRoutes extends AllDirectives {
     this.stats = stats;
   }
 
+  /** The cluster's bans and token revocations, for the ban and revoke routes (started after this port). */
+  public void revocations(io.insync.cluster.auth.Revocations revocations) {
+    this.revocations = revocations;
+  }
+
   /** Every insync route, under {@code /insync}. */
   public Route route() {
     return pathPrefix("insync", () -> concat(users(), shards(), connections(), alertsRoute(), flagsRoute(),
-        accessRoute(), nodesRoute(), statsRoute()));
+        accessRoute(), nodesRoute(), statsRoute(), revocationsRoute()));
   }
 
   // ================================================================ stats
@@ -238,18 +244,123 @@ public final class InsyncRoutes extends AllDirectives {
 
   /** A drain's window: {@code 500ms}, {@code 30s}, {@code 5m}; from 0 to 1 hour. */
   static Duration spread(String over) {
-    java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\s*(\\d{1,9})\\s*(ms|s|m)\\s*").matcher(over);
+    return duration("over", over, Duration.ofHours(1), "1 hour");
+  }
+
+  /** {@code field}'s duration: a whole number and {@code ms}, {@code s}, {@code m}, {@code h} or {@code d}; at most {@code max}. */
+  static Duration duration(String field, String value, Duration max, String maxText) {
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\s*(\\d{1,9})\\s*(ms|s|m|h|d)\\s*").matcher(value);
     if (!m.matches()) {
-      throw new IllegalArgumentException("over must be a duration like 500ms, 30s or 5m (was '" + over + "')");
+      throw new IllegalArgumentException(field + " must be a duration like 500ms, 30s, 5m, 2h or 7d (was '" + value + "')");
     }
     long n = Long.parseLong(m.group(1));
     Duration d = switch (m.group(2)) {
       case "ms" -> Duration.ofMillis(n);
       case "s" -> Duration.ofSeconds(n);
-      default -> Duration.ofMinutes(n);
+      case "m" -> Duration.ofMinutes(n);
+      case "h" -> Duration.ofHours(n);
+      default -> Duration.ofDays(n);
     };
-    if (d.compareTo(Duration.ofHours(1)) > 0) throw new IllegalArgumentException("over is at most 1 hour (was " + over + ")");
+    if (d.compareTo(max) > 0) throw new IllegalArgumentException(field + " is at most " + maxText + " (was " + value + ")");
     return d;
+  }
+
+  // ================================================================ bans and revocations
+
+  /**
+   * {@code POST /insync/users/{id}/ban} (form {@code for}: a duration, else until lifted; {@code reason};
+   * {@code who}): every token of the user is refused and every session closed, on every node.
+   */
+  private Route ban(String user, Map<String, String> form, Optional<String> header) {
+    io.insync.cluster.auth.Revocations r = revocations;
+    if (r == null) return notReady();
+    java.time.Instant until;
+    String who;
+    try {
+      checkFields(form, List.of("for", "reason", "who"));
+      until = form.containsKey("for")
+          ? java.time.Instant.now().plus(duration("for", form.get("for"), Duration.ofDays(3650), "3650 days")) : null;
+      who = who(form.get("who"), header.orElse(null));
+    } catch (IllegalArgumentException e) {
+      return badRequest(e.getMessage());
+    }
+    return revocationAnswer(() -> r.ban(user, until, who, form.getOrDefault("reason", "")).thenApply(b ->
+        json(200, revocationJson(b).put("message", "user " + user + " is banned" + (until == null ? " until lifted"
+            : " until " + until) + ": every session is closed, every token refused").toString())));
+  }
+
+  private Route unban(String user) {
+    io.insync.cluster.auth.Revocations r = revocations;
+    if (r == null) return notReady();
+    return revocationAnswer(() -> r.unban(user).thenApply(had -> json(200, new JsonOut().put("user", user)
+        .put("banned", false).put("message", had ? "user " + user + "'s ban is lifted" : "user " + user + " was not banned")
+        .toString())));
+  }
+
+  /**
+   * {@code POST /insync/users/{id}/revoke} (form {@code device}, else every device; {@code reason}; {@code who}):
+   * the tokens issued before now are refused and their sessions closed; new tokens work.
+   */
+  private Route revoke(String user, Map<String, String> form, Optional<String> header) {
+    io.insync.cluster.auth.Revocations r = revocations;
+    if (r == null) return notReady();
+    String who;
+    String device = form.get("device");
+    try {
+      checkFields(form, List.of("device", "reason", "who"));
+      who = who(form.get("who"), header.orElse(null));
+      if (device != null && !Ids.isValidDeviceId(device)) throw new IllegalArgumentException("invalid device id '" + device + "'");
+    } catch (IllegalArgumentException e) {
+      return badRequest(e.getMessage());
+    }
+    return revocationAnswer(() -> r.revoke(user, device, who, form.getOrDefault("reason", "")).thenApply(v ->
+        json(200, revocationJson(v).put("message", "the tokens of " + user + (device == null ? "" : "/" + device)
+            + " issued before " + java.time.Instant.ofEpochMilli(v.until()) + " are refused and their sessions closed")
+            .toString())));
+  }
+
+  /** {@code GET /insync/revocations}: every ban and revocation this node's copy holds. */
+  private Route revocationsRoute() {
+    return path("revocations", () -> get(() -> {
+      io.insync.cluster.auth.Revocations r = revocations;
+      if (r == null || !ready.get()) return notReady();
+      return complete(json(200, new JsonOut().putArray("revocations", r.all().stream().map(InsyncRoutes::revocationJson)
+          .toList()).toString()));
+    }));
+  }
+
+  static JsonOut revocationJson(io.insync.cluster.auth.Revocation r) {
+    boolean ban = r.kind() == io.insync.cluster.auth.Revocation.Kind.BAN;
+    JsonOut out = new JsonOut().put("kind", ban ? "ban" : "revoke").put("user", r.user()).put("device", r.device())
+        .put("at", r.at());
+    if (ban && r.until() == 0) out.putRaw("until", "null"); // until lifted
+    else out.put(ban ? "until" : "issued_before", r.until());
+    return out.put("who", r.who()).put("reason", r.reason());
+  }
+
+  private static void checkFields(Map<String, String> form, List<String> known) {
+    for (String k : form.keySet()) {
+      if (!known.contains(k)) throw new IllegalArgumentException("unknown field '" + k + "': " + String.join(", ", known));
+    }
+    if (form.getOrDefault("reason", "").length() > 200) throw new IllegalArgumentException("reason is at most 200 characters");
+  }
+
+  /** A revocation write's answer: 400 for a refused value, 507 when the cluster holds the most it may, 503 otherwise. */
+  private Route revocationAnswer(java.util.function.Supplier<CompletionStage<HttpResponse>> write) {
+    CompletionStage<HttpResponse> answer;
+    try {
+      answer = write.get();
+    } catch (IllegalArgumentException e) {
+      return badRequest(e.getMessage());
+    }
+    return completeWithFuture(answer.exceptionally(e -> {
+      Throwable t = unwrap(e);
+      if (t instanceof IllegalArgumentException) return message(400, t.getMessage());
+      if (t instanceof IllegalStateException && t.getMessage() != null && t.getMessage().contains("max-entries")) {
+        return message(507, t.getMessage());
+      }
+      return message(503, "not written: " + NodeHealthChecks.rootMessage(e));
+    }));
   }
 
   // ================================================================ flags
@@ -427,7 +538,12 @@ public final class InsyncRoutes extends AllDirectives {
     return pathPrefix("users", () -> concat(
         pathEndOrSingleSlash(() -> badRequest("a user id is needed: /insync/users/{id}")),
         path(PathMatchers.segment(), id -> get(() -> withUser(id, this::user))),
-        path(PathMatchers.segment().slash("passivate"), id -> post(() -> withUser(id, this::passivate)))));
+        path(PathMatchers.segment().slash("passivate"), id -> post(() -> withUser(id, this::passivate))),
+        path(PathMatchers.segment().slash("ban"), id -> concat(
+            post(() -> formFieldMap(form -> optionalHeaderValueByName("X-Insync-Who", h -> withUser(id, u -> ban(u, form, h))))),
+            delete(() -> withUser(id, this::unban)))),
+        path(PathMatchers.segment().slash("revoke"), id -> post(() -> formFieldMap(form ->
+            optionalHeaderValueByName("X-Insync-Who", h -> withUser(id, u -> revoke(u, form, h))))))));
   }
 
   private Route withUser(String id, java.util.function.Function<String, Route> inner) {

@@ -119,6 +119,11 @@ public final class ManagementServer {
     insync.stats(stats);
   }
 
+  /** Gives {@code /insync/users/U/ban} and {@code /revoke} the cluster's revocations. */
+  public void revocations(io.insync.cluster.auth.Revocations revocations) {
+    insync.revocations(revocations);
+  }
+
   /** Turns the {@code /insync} routes on (they answer 503 until the node serves clients). */
   public void insyncReady() {
     insync.markReady();

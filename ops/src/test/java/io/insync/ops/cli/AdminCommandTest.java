@@ -156,4 +156,21 @@ class AdminCommandTest {
     new picocli.CommandLine(both).parseArgs("--node", "127.0.0.1:25520", "--cancel", "--over", "5s");
     assertThrows(IllegalArgumentException.class, both::request);
   }
+
+  @Test
+  void revocationsTableShowsBansAndRevocations() {
+    StringWriter s = new StringWriter();
+    new AdminCommand.Revocations().table(MiniJson.parse("{\"revocations\":["
+        + "{\"kind\":\"ban\",\"user\":\"mallory\",\"device\":null,\"at\":0,\"until\":null,\"who\":\"ops\",\"reason\":\"spam\"},"
+        + "{\"kind\":\"revoke\",\"user\":\"alice\",\"device\":\"phone\",\"at\":1000,\"issued_before\":1000,\"who\":\"ops\",\"reason\":\"\"}]}"),
+        new PrintWriter(s, true));
+    assertEquals("""
+        KIND    USER     DEVICE  SINCE                 UNTIL / ISSUED BEFORE  WHO  REASON
+        ban     mallory  -       1970-01-01T00:00:00Z  lifted by unban        ops  spam
+        revoke  alice    phone   1970-01-01T00:00:01Z  1970-01-01T00:00:01Z   ops  -
+        """, s.toString());
+    StringWriter none = new StringWriter();
+    new AdminCommand.Revocations().table(MiniJson.parse("{\"revocations\":[]}"), new PrintWriter(none, true));
+    assertEquals("no bans or revocations\n", none.toString());
+  }
 }

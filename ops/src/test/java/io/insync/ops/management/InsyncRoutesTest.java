@@ -93,4 +93,19 @@ class InsyncRoutesTest {
       assertTrue(e.getMessage().contains("over"), e.getMessage());
     }
   }
+
+  @Test
+  void aRevocationAnswerSaysWhatItRefusesAndUntilWhen() {
+    var forever = new io.insync.cluster.auth.Revocation(io.insync.cluster.auth.Revocation.Kind.BAN, "mallory", null, 10, 0,
+        "ops", "spam");
+    assertEquals("{\"kind\":\"ban\",\"user\":\"mallory\",\"device\":null,\"at\":10,\"until\":null,\"who\":\"ops\","
+        + "\"reason\":\"spam\"}", InsyncRoutes.revocationJson(forever).toString());
+    var timed = new io.insync.cluster.auth.Revocation(io.insync.cluster.auth.Revocation.Kind.BAN, "mallory", null, 10, 99,
+        "ops", "");
+    assertTrue(InsyncRoutes.revocationJson(timed).toString().contains("\"until\":99"));
+    var device = new io.insync.cluster.auth.Revocation(io.insync.cluster.auth.Revocation.Kind.REVOKE, "alice", "phone", 20,
+        20, "ops", "lost");
+    assertEquals("{\"kind\":\"revoke\",\"user\":\"alice\",\"device\":\"phone\",\"at\":20,\"issued_before\":20,"
+        + "\"who\":\"ops\",\"reason\":\"lost\"}", InsyncRoutes.revocationJson(device).toString());
+  }
 }
