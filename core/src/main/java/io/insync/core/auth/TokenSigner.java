@@ -120,7 +120,8 @@ public final class TokenSigner {
     if (signing != null && !ring.containsKey(signing)) {
       throw new IllegalArgumentException("the signing key '" + signing + "' is not among the keys " + ring.keySet());
     }
-    return new TokenSigner(v1, Map.copyOf(ring), signing);
+    // in the order given (Map.copyOf would iterate in a per-JVM random order): keyIds() and the admin views list them so
+    return new TokenSigner(v1, java.util.Collections.unmodifiableMap(ring), signing);
   }
 
   /**
