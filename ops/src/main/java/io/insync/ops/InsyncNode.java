@@ -89,7 +89,8 @@ public final class InsyncNode implements AutoCloseable {
       }
       Readiness readiness = new Readiness(Readiness.Clock.SYSTEM, config.getDuration("insync.node.ready-timeout"),
           config.getDuration("insync.node.ready-probe-timeout"), config.getDuration("insync.node.ready-probe-interval"),
-          () -> neverReady(system, cluster));
+          new io.insync.ops.ready.SelfMembership(() -> system.whenTerminated().isCompleted(),
+              cluster::isTerminated, () -> cluster.selfMember().status()));
       NodeProbes probes = new NodeProbes(system, config.getDuration("insync.node.ready-probe-timeout"));
       UserRefs users = awaitReady(readiness, probes, system);
       GatewaySettings gs = GatewaySettings.fromConfig(config);
@@ -184,22 +185,6 @@ public final class InsyncNode implements AutoCloseable {
 
   private static String hostPort(String host, int port) {
     return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
-  }
-
-  /**
-   * Why this node can never become ready any more, or null while it still can: downed or removed
-   * before it was ready (the split brain resolver downs a young node whose heartbeats came late), or
-   * its actor system stopped. The node then exits at once (non-zero) instead of waiting out
-   * insync.node.ready-timeout as a member of no cluster.
-   */
-  private static String neverReady(ActorSystem<?> system, Cluster cluster) {
-    if (system.whenTerminated().isCompleted()) return "the actor system stopped";
-    org.apache.pekko.cluster.MemberStatus status = cluster.selfMember().status();
-    if (cluster.isTerminated() || status == org.apache.pekko.cluster.MemberStatus.down()
-        || status == org.apache.pekko.cluster.MemberStatus.removed()) {
-      return "this node was removed from the cluster before it was ready (status " + status + ")";
-    }
-    return null;
   }
 
   /**
